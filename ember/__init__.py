@@ -1,0 +1,163 @@
+"""ember: PyTorch's API and behaviour, in Python on NumPy (CPU) and CuPy (CUDA).
+
+`import ember as torch` and a PyTorch program runs, prints the same things and learns the same
+weights. This file only gathers torch's top-level names; the code lives in the modules below.
+"""
+import numpy as _np
+
+# torch never warns about overflow, invalid values or division by zero: neither does ember
+_np.seterr(all="ignore")
+
+from . import _dtype
+from ._dtype import (dtype, promote_types, result_type, get_default_dtype, finfo, iinfo,
+                     can_cast)
+from ._dtype import (bool_ as bool, uint8, int8, int16, int32, int64, float16, bfloat16,
+                     float32, float64, complex64, complex128)
+from ._device import device
+from ._size import Size
+from ._tensor import Tensor
+from . import _tensor_methods as _tm
+
+_tm.install()
+
+from . import return_types
+from ._printing import set_printoptions, get_printoptions, printoptions
+from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full,
+                        zeros_like, ones_like, empty_like, full_like, empty_strided, arange,
+                        linspace, logspace, eye, rand, randn, randint, randperm, rand_like,
+                        randn_like, randint_like, normal, bernoulli, multinomial, poisson,
+                        scalar_tensor, set_default_device, get_default_device)
+from ._creation import range_ as range
+from ._random import manual_seed, seed, initial_seed
+from ._generator import Generator, default_generator, get_rng_state, set_rng_state
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
+                                 is_grad_enabled, is_inference_mode_enabled)
+from .ops.elementwise import (add, sub, subtract, rsub, mul, multiply, div, divide, true_divide,
+                              floor_divide, neg, negative, pow, float_power, remainder, fmod,
+                              exp, exp2, expm1, log, log2, log10, log1p, sqrt, rsqrt, sin, cos,
+                              tan, asin, acos, atan, arcsin, arccos, arctan, sinh, cosh, tanh,
+                              asinh, acosh, atanh, arcsinh, arccosh, arctanh, sigmoid, logit,
+                              erf, erfc, erfinv, lgamma, digamma, reciprocal, abs, absolute,
+                              sign, sgn, ceil, floor, trunc, fix, frac, round, clamp, clip,
+                              clamp_min, clamp_max, maximum, minimum, fmax, fmin, atan2,
+                              arctan2, lerp, where, nan_to_num, square, eq, ne, lt, le, gt, ge,
+                              not_equal, less, less_equal, greater, greater_equal, equal, isnan,
+                              isinf, isfinite, isposinf, isneginf, isreal, signbit, isclose,
+                              allclose, logical_and, logical_or, logical_xor, logical_not,
+                              bitwise_and, bitwise_or, bitwise_xor, bitwise_not,
+                              bitwise_left_shift, bitwise_right_shift)
+from .ops.reduction import (sum, nansum, mean, nanmean, prod, var, std, std_mean, var_mean, max,
+                            min, amax, amin, aminmax, argmax, argmin, all, any, count_nonzero,
+                            logsumexp, norm, cumsum, cumprod, cummax, cummin, sort, argsort,
+                            msort, topk, kthvalue, median, nanmedian, mode, unique,
+                            unique_consecutive, bincount, histc)
+from .ops.shape import (reshape, flatten, unflatten,
+                        clone, squeeze, unsqueeze, transpose, swapaxes, swapdims, t, permute,
+                        movedim, moveaxis, broadcast_to, broadcast_tensors, tile,
+                        repeat_interleave, select, narrow, split, chunk, tensor_split, unbind,
+                        cat, concat, concatenate, stack, hstack, vstack, row_stack, dstack,
+                        column_stack, atleast_1d, atleast_2d, atleast_3d, flip, fliplr, flipud,
+                        roll, rot90, tril, triu, diagonal, diag, diag_embed, as_strided)
+from .ops._broadcast import broadcast_shapes
+from .ops.indexing import (gather, scatter, scatter_add, scatter_reduce, index_select,
+                           index_add, index_copy, index_fill, index_put, masked_fill,
+                           masked_select, masked_scatter, nonzero, argwhere, take,
+                           take_along_dim)
+from .ops.linalg import (matmul, mm, bmm, mv, dot, vdot, addmm, addmv, baddbmm, addbmm, addr,
+                         outer, ger, tensordot, einsum, det, slogdet, logdet, inverse, cholesky,
+                         pinv, matrix_power, trace, kron, cross, svd, qr, cdist, chain_matmul)
+from .ops.linalg import inner_dot as inner
+from . import linalg, cuda, accelerator, autograd, backend
+
+strided = "torch.strided"
+Tensor.layout = strided
+
+
+class _MemoryFormat:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "torch." + self.name
+
+
+contiguous_format = _MemoryFormat("contiguous_format")
+channels_last = _MemoryFormat("channels_last")
+preserve_format = _MemoryFormat("preserve_format")
+
+# torch's dtype aliases, as the same objects
+float = float32
+double = float64
+half = float16
+cfloat = complex64
+cdouble = complex128
+short = int16
+int = int32
+long = int64
+uint16 = None  # not supported by ember (torch's support for it is limited as well)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_storage(obj):
+    return False
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return builtins_bool(input.item())
+
+
+def numel(input):
+    return input.numel()
+
+
+def set_default_dtype(d):
+    from .autograd.op import clear_promote_cache
+    _dtype.set_default_dtype(d)
+    clear_promote_cache()
+
+
+def set_default_tensor_type(t):
+    name = t if isinstance(t, str) else t.__name__
+    set_default_dtype(float64 if "Double" in name else float32)
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    pass
+
+
+def are_deterministic_algorithms_enabled():
+    return False
+
+
+def get_num_threads():
+    import os
+    return os.cpu_count() or 1
+
+
+def set_num_threads(n):
+    pass
+
+
+def compile(model=None, **kwargs):
+    """torch.compile: ember has no compiler; the model runs as written."""
+    if model is None:
+        return lambda m: m
+    return model
+
+
+from builtins import bool as builtins_bool  # noqa: E402
+
+__version__ = "2.13.0+ember"

@@ -1,0 +1,347 @@
+"""Op: the one dispatch path every differentiable operation takes, and the grad_fn node it leaves.
+
+An Op subclass has `forward` on arrays and `backward` on Tensors, side by side. `Op.apply`
+unwraps the inputs, promotes dtypes once (per the class's `promote` rule), runs forward, and
+only when grad mode is on and an input requires grad does it link a node into the graph: the
+Op instance itself becomes the outputs' `grad_fn`. Outputs are held by the node through weak
+references only (and rebuilt when needed), so output -> grad_fn -> output never forms a cycle.
+"""
+from __future__ import annotations
+
+import itertools
+import weakref
+
+import numpy as np
+
+from .._dtype import _FROM_NP, get_default_dtype, result_type_from_keys, _scalar_dtype, FLOAT, \
+    COMPLEX
+from .grad_mode import GRAD
+
+_new = object.__new__
+_seq = itertools.count()
+ndarray = np.ndarray
+
+# filled in by ember._tensor at import (op.py is imported first)
+Tensor = None
+_wrap = None
+
+
+def _is_floating_np(dt):
+    return dt.kind in "fc" or dt.name == "bfloat16"
+
+
+_PROMOTE_CACHE: dict = {}
+
+
+def promote_arrays(args, arrays, to_float):
+    """Cast the array operands to torch's result dtype (numbers stay Python numbers).
+
+    Returns (arrays, dtype) where dtype is the numpy dtype of the computation."""
+    keys = []
+    for a, x in zip(args, arrays):
+        if isinstance(a, Tensor):
+            keys.append((x.dtype, 0 if x.ndim else 1))
+        elif x is None:
+            continue
+        else:
+            keys.append((type(x), 2))
+    keys = tuple(keys)
+    dt = _PROMOTE_CACHE.get((keys, to_float))
+    if dt is None:
+        tk = []
+        for k, klass in keys:
+            tk.append((_FROM_NP[k] if klass < 2 else _scalar_dtype(k()), klass))
+        r = result_type_from_keys(tk)
+        if to_float and r.category < FLOAT:
+            r = get_default_dtype()
+        dt = _PROMOTE_CACHE[(keys, to_float)] = r.np
+    out = []
+    for a, x in zip(args, arrays):
+        if isinstance(a, Tensor):
+            if x.dtype != dt:
+                x = x.astype(dt)
+        elif type(x) is float and dt.kind in "iub":
+            pass  # cannot happen: a float number makes the result floating
+        out.append(x)
+    return out, dt
+
+
+def clear_promote_cache():
+    _PROMOTE_CACHE.clear()
+
+
+class Node:
+    """The grad_fn surface shared by Op and AccumulateGrad: name, next_functions, hooks."""
+    __slots__ = ("next_functions", "_seq", "_hooks", "_pre_hooks", "_tensor_hooks",
+                 "__weakref__")
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node's backward."""
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = {}
+        return _Handle(hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node's backward and may replace the grads."""
+        hooks = getattr(self, "_pre_hooks", None)
+        if hooks is None:
+            hooks = self._pre_hooks = {}
+        return _Handle(hooks, fn)
+
+    @property
+    def metadata(self):
+        d = getattr(self, "_metadata", None)
+        if d is None:
+            d = {}
+            try:
+                self._metadata = d
+            except AttributeError:
+                pass
+        return d
+
+
+class _Handle:
+    """RemovableHandle: hooks live in an insertion-ordered dict keyed by handle id."""
+    _ids = itertools.count()
+    __slots__ = ("hooks_ref", "id")
+
+    def __init__(self, hooks, fn):
+        self.id = next(_Handle._ids)
+        self.hooks_ref = weakref.ref(hooks) if not isinstance(hooks, list) else hooks
+        hooks[self.id] = fn
+
+    def remove(self):
+        hooks = self.hooks_ref() if isinstance(self.hooks_ref, weakref.ref) else self.hooks_ref
+        if hooks is not None and self.id in hooks:
+            del hooks[self.id]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """The node that ends every path at a leaf: adds the incoming gradient into `.grad`."""
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+        self._seq = -1  # runs after everything that feeds it (lowest priority)
+
+
+_FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved "
+              "tensors after they have already been freed). Saved intermediate values of the "
+              "graph are freed when you call .backward() or autograd.grad(). Specify "
+              "retain_graph=True if you need to backward through the graph a second time or if "
+              "you need to access saved tensors after calling backward.")
+
+
+class Op(Node):
+    """Base of every differentiable operation; the instance is the grad_fn of its outputs.
+
+    Subclasses define `forward(self, *arrays, **params) -> array | tuple` and
+    `backward(self, *grads) -> Tensor | tuple` (one grad per positional input, None where no
+    gradient flows). Positional `apply` arguments are the autograd inputs (Tensors, or Python
+    numbers that torch treats as wrapped 0-dim tensors); keyword arguments are parameters.
+    forward stores arrays only through save_inputs/save_outputs (they do nothing when no graph
+    is recorded) and small metadata (shapes, dims) as attributes.
+    """
+    __slots__ = ("needs_input_grad", "_args", "_saved", "_saved_out", "_in_dt", "_out_meta",
+                 "_released", "_metadata", "__dict__")
+    promote = 0          # 0: none, 1: torch's result type, 2: result type, at least floating
+    nondiff_outputs = ()  # indices of outputs that never get a grad_fn (e.g. argmax indices)
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        name = cls.__dict__.get("node_name") or cls.__name__ + "Backward0"
+        cls.__name__ = cls.__qualname__ = name
+
+    # ---- what forward calls ----
+    def save_inputs(self, *idx):
+        """Keep positional inputs `idx` (as Tensors) for backward, with their versions."""
+        args = self._args
+        if args is None:
+            return
+        saved = []
+        for i in idx:
+            t = args[i]
+            if isinstance(t, Tensor):
+                ver = t._ver
+                if ver is None:
+                    ver = t._ver = [0]
+                saved.append((t, ver[0]))
+            else:
+                saved.append((t, None))
+        self._saved = saved
+
+    def save_outputs(self, *idx):
+        """Keep outputs `idx` for backward (weakly; rebuilt from the array if freed)."""
+        if self._args is not None:
+            self._saved_out = idx
+
+    # ---- what backward calls ----
+    def saved_inputs(self):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_FREED_MSG)
+        out = []
+        for t, v in saved:
+            if v is not None and t._ver[0] != v:
+                _raise_modified(t, v, self)
+            out.append(t)
+        return out
+
+    def saved_outputs(self):
+        so = self._saved_out
+        if so is None:
+            raise RuntimeError(_FREED_MSG)
+        out = []
+        for nr, ref, arr, ver, v in so:
+            if ver[0] != v:
+                t = ref()
+                _raise_modified(t if t is not None else _wrap(arr), v, self, nr, output=True)
+            t = ref()
+            if t is None or t.grad_fn is not self:
+                t = _wrap(arr)
+                t._ver = ver
+                t._rg = True
+                t.grad_fn = self
+                t._out_nr = nr
+            out.append(t)
+        return out
+
+    def _release(self):
+        if self._saved is not None or self._saved_out is not None:
+            self._saved = self._saved_out = None
+            self._released = True
+
+    # ---- dispatch ----
+    @classmethod
+    def apply(cls, *args, **params):
+        track = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._rg:
+                    track = True
+            else:
+                arrays.append(a)
+        if cls.promote:
+            arrays, _ = promote_arrays(args, arrays, cls.promote == 2)
+        self = _new(cls)
+        if not (track and GRAD[0]):
+            self._args = None
+            out = self.forward(*arrays, **params)
+            if type(out) is tuple:
+                return tuple(_wrapa(o) for o in out)
+            return _wrapa(out)
+        # record: edges to the inputs' nodes, then forward, then outputs pointing here
+        nf = []
+        nig = []
+        dts = []
+        for a in args:
+            if isinstance(a, Tensor):
+                dts.append(a._data.dtype)
+                fn = a.grad_fn
+                if fn is not None:
+                    nf.append((fn, a._out_nr))
+                    nig.append(True)
+                elif a._rg:
+                    nf.append((a._accumulator(), 0))
+                    nig.append(True)
+                else:
+                    nf.append((None, 0))
+                    nig.append(False)
+            else:
+                dts.append(None)
+                nf.append((None, 0))
+                nig.append(False)
+        self.next_functions = tuple(nf)
+        self.needs_input_grad = tuple(nig)
+        self._in_dt = dts
+        self._args = args
+        self._saved = self._saved_out = None
+        out = self.forward(*arrays, **params)
+        self._args = None
+        self._seq = next(_seq)
+        if type(out) is tuple:
+            outs = []
+            meta = []
+            nd = cls.nondiff_outputs
+            for i, o in enumerate(out):
+                t = _wrapa(o)
+                meta.append((t._data.shape, t._data.dtype))
+                if i not in nd and _is_floating_np(t._data.dtype):
+                    t._rg = True
+                    t.grad_fn = self
+                    t._out_nr = i
+                outs.append(t)
+            self._out_meta = meta
+            if self._saved_out is not None:
+                self._keep_outputs(outs)
+            return tuple(outs)
+        t = _wrapa(out)
+        if _is_floating_np(t._data.dtype):
+            t._rg = True
+            t.grad_fn = self
+            t._out_nr = 0
+        self._out_meta = None
+        if self._saved_out is not None:
+            self._keep_outputs((t,))
+        return t
+
+    def _keep_outputs(self, outs):
+        kept = []
+        for i in self._saved_out:
+            t = outs[i]
+            ver = t._ver
+            if ver is None:
+                ver = t._ver = [0]
+            kept.append((i, weakref.ref(t), t._data, ver, ver[0]))
+        self._saved_out = kept
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError(f"{type(self).__name__}.forward")
+
+    def backward(self, *grads):
+        raise NotImplementedError(f"the derivative for '{type(self).__name__}' is not "
+                                  "implemented.")
+
+
+def _wrapa(a):
+    """Tensor around an op result; NumPy returns scalars for 0-dim results, made arrays here."""
+    if a.__class__ is not ndarray:
+        if isinstance(a, np.generic):
+            a = np.asarray(a)
+    return _wrap(a)
+
+
+def _raise_modified(t, v, node, nr=None, output=False):
+    from .._tensor import legacy_type_name
+    fn = t.grad_fn if t is not None else None
+    what = ""
+    if output or (fn is not None):
+        n = node if output else fn
+        nm = type(n).__name__
+        if output and nm.endswith("Backward0"):
+            nm = nm[: -len("Backward0")]
+        what = f", which is output {nr if output else t._out_nr} of {nm},"
+    cur = t._ver[0] if t._ver else 0
+    shape = ", ".join(str(s) for s in t._data.shape)
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{legacy_type_name(t)} [{shape}]]{what} is at version {cur}; expected "
+        f"version {v} instead. Hint: enable anomaly detection to find the operation that "
+        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+        "check_nan=False).")

@@ -1,0 +1,1 @@
+"""Runnable examples: `python -m ember.examples.lenet` (the main job), `...tensors` (a tour)."""

@@ -1,0 +1,1433 @@
+"""Elementwise ops: arithmetic, math functions, comparisons, logical/bitwise ops, where, clamp.
+
+Each differentiable op is one Op class (forward on arrays, backward on Tensors, side by side);
+the torch-named function below it is what `torch.X` and `Tensor.X` call. The arithmetic
+operators have a lean path for the common case (same dtype, no graph to record) that calls
+NumPy directly; everything else goes through Op.apply, which promotes dtypes by torch's rules.
+Non-differentiable results (comparisons, isnan, bitwise ops) are plain functions.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import GRAD
+from ..autograd.op import Op, promote_arrays, _wrapa
+from ..backend import array_module, _special
+from ._broadcast import broadcast_error, sum_to
+
+ndarray = np.ndarray
+_FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)))
+_BOOL = np.dtype(bool)
+
+
+def _xp(a):
+    return np if type(a) is ndarray else array_module(a)
+
+
+def _shape(x):
+    return x.shape if hasattr(x, "shape") else ()
+
+
+def _r(a):
+    """Wrap a NumPy result (which may be a scalar for 0-dim inputs) as a Tensor."""
+    if a.__class__ is not ndarray:
+        return _wrapa(a)
+    return _wrap(a)
+
+
+def _tensor_of(x, like):
+    """A Python number as a 0-dim tensor on like's device (for ops that need Tensor inputs)."""
+    if isinstance(x, Tensor):
+        return x
+    from .._creation import scalar_tensor
+    return scalar_tensor(x, like)
+
+
+def _check_out_dtype(out_dt, result_dt, name="result type"):
+    if D._FROM_NP[result_dt].category > D._FROM_NP[out_dt].category:
+        raise RuntimeError(f"result type {_dtname(result_dt)} can't be cast to the desired output "
+                           f"type {_dtname(out_dt)}")
+
+
+_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+          "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+          "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _dtname(npdt):
+    return _NAMES[np.dtype(npdt).name]
+
+
+def write_out(out, result):
+    """Copy `result` (a Tensor) into `out`, resizing out like torch does; returns out."""
+    from .inplace import copy_into_out
+    return copy_into_out(out, result)
+
+
+def _apply_broadcasting(fn, a, b):
+    try:
+        return fn(a, b)
+    except ValueError:
+        broadcast_error(_shape(a), _shape(b))
+
+
+# ---- arithmetic ---------------------------------------------------------------------------
+
+class Add(Op):
+    """a + alpha*b; the gradient goes to both, summed back over broadcast dims."""
+    promote = 1
+
+    def forward(self, a, b, alpha=1):
+        self.sa, self.sb, self.alpha = _shape(a), _shape(b), alpha
+        if alpha != 1:
+            b = b * alpha
+        try:
+            return a + b
+        except ValueError:
+            broadcast_error(self.sa, self.sb)
+
+    def backward(self, grad):
+        na, nb = self.needs_input_grad
+        gb = None
+        if nb:
+            gb = sum_to(grad if self.alpha == 1 else grad * self.alpha, self.sb)
+        return (sum_to(grad, self.sa) if na else None), gb
+
+
+class Sub(Op):
+    promote = 1
+
+    def forward(self, a, b, alpha=1):
+        self.sa, self.sb, self.alpha = _shape(a), _shape(b), alpha
+        if _is_bool(a) and _is_bool(b):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        if _is_bool(a) or _is_bool(b):
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                               "supported. If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
+        if alpha != 1:
+            b = b * alpha
+        try:
+            return a - b
+        except ValueError:
+            broadcast_error(self.sa, self.sb)
+
+    def backward(self, grad):
+        na, nb = self.needs_input_grad
+        return (sum_to(grad, self.sa) if na else None,
+                sum_to(-grad if self.alpha == 1 else grad * -self.alpha, self.sb) if nb else None)
+
+
+class Rsub(Op):
+    """other - alpha*self with `other` a number: torch's RsubBackward1 (one input)."""
+    node_name = "RsubBackward1"
+    promote = 1
+
+    def forward(self, a, other=0, alpha=1):
+        if _is_bool(a):
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                               "supported. If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
+        self.alpha = alpha
+        if type(other) is float and a.dtype.kind in "iub":
+            a = a.astype(D.get_default_dtype().np)
+        return other - (a * alpha if alpha != 1 else a)
+
+    def backward(self, grad):
+        return -grad if self.alpha == 1 else grad * -self.alpha
+
+
+def _is_bool(x):
+    return getattr(x, "dtype", None) == _BOOL or type(x) is bool
+
+
+class Mul(Op):
+    promote = 1
+
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        self.sa, self.sb = _shape(a), _shape(b)
+        try:
+            return a * b
+        except ValueError:
+            broadcast_error(self.sa, self.sb)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        return (sum_to(grad * b, self.sa) if na else None,
+                sum_to(grad * a, self.sb) if nb else None)
+
+
+class Div(Op):
+    """True division (always floating)."""
+    promote = 2
+
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        self.sa, self.sb = _shape(a), _shape(b)
+        try:
+            return a / b
+        except ValueError:
+            broadcast_error(self.sa, self.sb)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        ga = sum_to(grad / b, self.sa) if na else None
+        gb = sum_to(-grad * a / (b * b), self.sb) if nb else None
+        return ga, gb
+
+
+class DivRounded(Op):
+    """div with rounding_mode 'trunc'/'floor': zero gradient almost everywhere."""
+    node_name = "DivBackward1"
+    promote = 1
+
+    def forward(self, a, b, rounding_mode="trunc"):
+        self.sa, self.sb = _shape(a), _shape(b)
+        xp = _xp(a)
+        dt = a.dtype if hasattr(a, "dtype") else b.dtype
+        if dt.kind in "iu":
+            if np.any(np.asarray(b == 0)):
+                raise ZeroDivisionError("ZeroDivisionError")
+            if rounding_mode == "floor":
+                return xp.floor_divide(a, b)
+            q = xp.floor_divide(a, b)
+            # trunc: round toward zero where signs differ and there is a remainder
+            fix = (xp.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+            return q + fix.astype(q.dtype)
+        if dt == _BOOL:
+            raise RuntimeError('"div_trunc_cpu" not implemented for \'Bool\'')
+        q = a / b
+        return xp.trunc(q) if rounding_mode == "trunc" else xp.floor_divide(a, b)
+
+    def backward(self, grad):
+        na, nb = self.needs_input_grad
+        z = grad * 0
+        return (sum_to(z, self.sa) if na else None, sum_to(z, self.sb) if nb else None)
+
+
+class Neg(Op):
+    def forward(self, a):
+        if a.dtype == _BOOL:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
+        return -a
+
+    def backward(self, grad):
+        return -grad
+
+
+class Pow(Op):
+    """x ** c with c a number (PowBackward0)."""
+
+    def forward(self, a, exponent=2):
+        if a.dtype.kind in "iub" and type(exponent) is float:
+            a = a.astype(D.get_default_dtype().np)
+        elif a.dtype.kind in "iu" and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        elif a.dtype == _BOOL and type(exponent) is int:
+            a = a.astype(np.int64)
+        self.save_inputs(0)
+        self.exponent = exponent
+        if exponent == 2:
+            return a * a
+        if exponent == 0.5 and a.dtype.kind == "f":
+            return _xp(a).sqrt(a)
+        xp = _xp(a)
+        return xp.power(a, xp.asarray(exponent, dtype=a.dtype) if a.dtype.kind == "f" else
+                        exponent)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        e = self.exponent
+        if e == 0:
+            return grad * 0
+        if e == 2:
+            return grad * (x * 2)
+        return grad * (e * x.pow(e - 1))
+
+
+class PowTensor(Op):
+    """x ** y with both tensors (PowBackward1)."""
+    node_name = "PowBackward1"
+    promote = 1
+
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        self.save_outputs(0)
+        self.sa, self.sb = _shape(a), _shape(b)
+        if a.dtype.kind in "iu" and b.dtype.kind in "iu" and np.any(np.asarray(b < 0)):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        try:
+            return _xp(a).power(a, b)
+        except ValueError:
+            broadcast_error(self.sa, self.sb)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        result, = self.saved_outputs()
+        na, nb = self.needs_input_grad
+        ga = gb = None
+        if na:
+            ga = sum_to(grad * (b * a.pow(b - 1)).masked_fill((b == 0) & (a == 0), 0), self.sa)
+        if nb:
+            gb = sum_to((grad * result * a.log()).masked_fill((a == 0) & (b >= 0), 0), self.sb)
+        return ga, gb
+
+
+class RPow(Op):
+    """c ** y with c a number (PowBackward2)."""
+    node_name = "PowBackward2"
+
+    def forward(self, b, base=2.0):
+        if b.dtype.kind in "iub" and type(base) is float:
+            b = b.astype(D.get_default_dtype().np)
+        self.save_outputs(0)
+        self.base = base
+        xp = _xp(b)
+        if b.dtype.kind == "f":
+            return xp.power(xp.asarray(base, dtype=b.dtype), b)
+        return xp.power(base, b)
+
+    def backward(self, grad):
+        result, = self.saved_outputs()
+        if self.base == 0:
+            return grad * 0
+        return grad * result * math.log(self.base)
+
+
+# ---- the public arithmetic functions (with the lean path) --------------------------------
+
+def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other (see torch.add)."""
+    if out is None and alpha == 1:
+        x = input._data
+        if isinstance(other, Tensor):
+            y = other._data
+            if x.dtype is y.dtype and not ((input._rg or other._rg) and GRAD[0]):
+                try:
+                    r = x + y
+                except ValueError:
+                    broadcast_error(x.shape, y.shape)
+                return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+        elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
+                input._rg and GRAD[0]):
+            r = x + other
+            return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+    if not isinstance(input, Tensor):
+        if not isinstance(other, Tensor):
+            raise TypeError("add(): argument 'input' (position 1) must be Tensor, not "
+                            + type(input).__name__)
+        input, other = _tensor_of(input, other), other
+    other = _int_scalar_for(input, other)
+    r = Add.apply(input, other, alpha=alpha)
+    return r if out is None else write_out(out, r)
+
+
+def _int_scalar_for(t, s):
+    # torch wraps an out-of-range Python int into an integer tensor's dtype; NumPy would raise
+    if type(s) is int and t._data.dtype.kind in "iu":
+        info = np.iinfo(t._data.dtype)
+        if not info.min <= s <= info.max:
+            return int(np.array(s, dtype=np.int64).astype(t._data.dtype))
+    return s
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other (see torch.sub)."""
+    if out is None and alpha == 1:
+        x = input._data
+        if isinstance(other, Tensor):
+            y = other._data
+            if x.dtype is y.dtype and x.dtype is not _BOOL and not (
+                    (input._rg or other._rg) and GRAD[0]):
+                try:
+                    r = x - y
+                except ValueError:
+                    broadcast_error(x.shape, y.shape)
+                return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+        elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
+                input._rg and GRAD[0]):
+            r = x - other
+            return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+    if not isinstance(input, Tensor):
+        return rsub(other, input, alpha=alpha)
+    other = _int_scalar_for(input, other)
+    r = Sub.apply(input, other, alpha=alpha)
+    return r if out is None else write_out(out, r)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input (see torch.rsub)."""
+    if isinstance(other, Tensor):
+        return sub(other, input, alpha=alpha)
+    return Rsub.apply(input, other=other, alpha=alpha)
+
+
+def mul(input, other, *, out=None):
+    """input * other (see torch.mul)."""
+    if out is None:
+        x = input._data
+        if isinstance(other, Tensor):
+            y = other._data
+            if x.dtype is y.dtype and not ((input._rg or other._rg) and GRAD[0]):
+                try:
+                    r = x * y
+                except ValueError:
+                    broadcast_error(x.shape, y.shape)
+                return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+        elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
+                input._rg and GRAD[0]):
+            r = x * other
+            return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+    if not isinstance(input, Tensor):
+        input, other = other, input
+    other = _int_scalar_for(input, other)
+    r = Mul.apply(input, other)
+    return r if out is None else write_out(out, r)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """input / other; rounding_mode None (true division), 'trunc' or 'floor' (see torch.div)."""
+    if rounding_mode is None:
+        if out is None:
+            x = input._data
+            if isinstance(other, Tensor):
+                y = other._data
+                if x.dtype is y.dtype and x.dtype in _FLOATS and not (
+                        (input._rg or other._rg) and GRAD[0]):
+                    try:
+                        r = x / y
+                    except ValueError:
+                        broadcast_error(x.shape, y.shape)
+                    return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+            elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
+                    input._rg and GRAD[0]):
+                r = x / other
+                return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+        if not isinstance(input, Tensor):
+            input = _tensor_of(input, other)
+        r = Div.apply(input, other)
+    elif rounding_mode in ("trunc", "floor"):
+        if not isinstance(input, Tensor):
+            input = _tensor_of(input, other)
+        r = DivRounded.apply(input, other, rounding_mode=rounding_mode)
+    else:
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                           f"found '{rounding_mode}'")
+    return r if out is None else write_out(out, r)
+
+
+divide = div
+
+
+def true_divide(input, other, *, out=None):
+    return div(input, other, out=out)
+
+
+def floor_divide(input, other, *, out=None):
+    return div(input, other, rounding_mode="floor", out=out)
+
+
+def neg(input, *, out=None):
+    r = Neg.apply(input)
+    return r if out is None else write_out(out, r)
+
+
+negative = neg
+
+
+def pow(input, exponent, *, out=None):
+    """input ** exponent; either may be a number (see torch.pow)."""
+    if isinstance(input, Tensor):
+        if isinstance(exponent, Tensor):
+            r = PowTensor.apply(input, exponent)
+        else:
+            if isinstance(exponent, bool):
+                exponent = int(exponent)
+            r = Pow.apply(input, exponent=exponent)
+    else:
+        r = RPow.apply(exponent, base=input)
+    return r if out is None else write_out(out, r)
+
+
+def float_power(input, exponent, *, out=None):
+    dt = D.complex128 if (isinstance(input, Tensor) and input.is_complex()) else D.float64
+    a = input.to(dt) if isinstance(input, Tensor) else float(input)
+    b = exponent.to(dt) if isinstance(exponent, Tensor) else float(exponent)
+    return pow(a, b, out=out)
+
+
+# ---- remainder family ---------------------------------------------------------------------
+
+class Remainder(Op):
+    """Python-style modulo (sign of the divisor)."""
+    promote = 1
+
+    def forward(self, a, b):
+        self.sa, self.sb = _shape(a), _shape(b)
+        self.save_inputs(0, 1)
+        dt = getattr(a, "dtype", None) or b.dtype
+        if dt.kind in "iu" and np.any(np.asarray(b == 0)):
+            raise ZeroDivisionError("ZeroDivisionError")
+        try:
+            return _xp(a).remainder(a, b)
+        except ValueError:
+            broadcast_error(self.sa, self.sb)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        ga = sum_to(grad, self.sa) if na else None
+        gb = sum_to(-grad * a.div(b, rounding_mode="floor"), self.sb) if nb else None
+        return ga, gb
+
+
+class Fmod(Op):
+    """C-style modulo (sign of the dividend)."""
+    promote = 1
+
+    def forward(self, a, b):
+        self.sa, self.sb = _shape(a), _shape(b)
+        self.save_inputs(0, 1)
+        dt = getattr(a, "dtype", None) or b.dtype
+        if dt.kind in "iu" and np.any(np.asarray(b == 0)):
+            raise ZeroDivisionError("ZeroDivisionError")
+        return _xp(a).fmod(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        ga = sum_to(grad, self.sa) if na else None
+        gb = sum_to(-grad * a.div(b, rounding_mode="trunc"), self.sb) if nb else None
+        return ga, gb
+
+
+def remainder(input, other, *, out=None):
+    if not isinstance(input, Tensor):
+        input = _tensor_of(input, other)
+    r = Remainder.apply(input, other)
+    return r if out is None else write_out(out, r)
+
+
+def fmod(input, other, *, out=None):
+    r = Fmod.apply(input, other)
+    return r if out is None else write_out(out, r)
+
+
+# ---- unary math ---------------------------------------------------------------------------
+
+class _Unary(Op):
+    """Shared forward for float-valued unary ops: promote ints to the default float."""
+    promote = 2
+    fn = None
+
+    def forward(self, a):
+        self.save_inputs(0)
+        return self.fn(a)
+
+
+def _ufunc(name):
+    def call(a):
+        return getattr(_xp(a), name)(a)
+    return call
+
+
+class Exp(Op):
+    """exp(x); d/dx = exp(x), so backward reuses the result."""
+    promote = 2
+
+    def forward(self, x):
+        self.save_outputs(0)
+        return _xp(x).exp(x)
+
+    def backward(self, grad):
+        result, = self.saved_outputs()
+        return grad * result
+
+
+class Exp2(Op):
+    promote = 2
+
+    def forward(self, x):
+        self.save_outputs(0)
+        return _xp(x).exp2(x)
+
+    def backward(self, grad):
+        result, = self.saved_outputs()
+        return grad * result * math.log(2.0)
+
+
+class Expm1(Op):
+    promote = 2
+
+    def forward(self, x):
+        self.save_outputs(0)
+        return _xp(x).expm1(x)
+
+    def backward(self, grad):
+        result, = self.saved_outputs()
+        return grad * (result + 1)
+
+
+class Log(_Unary):
+    fn = staticmethod(_ufunc("log"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad / x
+
+
+class Log2(_Unary):
+    fn = staticmethod(_ufunc("log2"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad / (x * math.log(2.0))
+
+
+class Log10(_Unary):
+    fn = staticmethod(_ufunc("log10"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad / (x * math.log(10.0))
+
+
+class Log1p(_Unary):
+    fn = staticmethod(_ufunc("log1p"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad / (x + 1)
+
+
+class Sqrt(Op):
+    promote = 2
+
+    def forward(self, x):
+        self.save_outputs(0)
+        return _xp(x).sqrt(x)
+
+    def backward(self, grad):
+        result, = self.saved_outputs()
+        return grad / (result * 2)
+
+
+class Rsqrt(Op):
+    promote = 2
+
+    def forward(self, x):
+        self.save_outputs(0)
+        xp = _xp(x)
+        return xp.reciprocal(xp.sqrt(x))
+
+    def backward(self, grad):
+        result, = self.saved_outputs()
+        return grad * result.pow(3) * -0.5
+
+
+class Sin(_Unary):
+    fn = staticmethod(_ufunc("sin"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * x.cos()
+
+
+class Cos(_Unary):
+    fn = staticmethod(_ufunc("cos"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * -x.sin()
+
+
+class Tan(Op):
+    promote = 2
+
+    def forward(self, x):
+        self.save_outputs(0)
+        return _xp(x).tan(x)
+
+    def backward(self, grad):
+        result, = self.saved_outputs()
+        return grad * (result * result + 1)
+
+
+class Asin(_Unary):
+    fn = staticmethod(_ufunc("arcsin"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * (-x * x + 1).rsqrt()
+
+
+class Acos(_Unary):
+    fn = staticmethod(_ufunc("arccos"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * -(-x * x + 1).rsqrt()
+
+
+class Atan(_Unary):
+    fn = staticmethod(_ufunc("arctan"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad / (x * x + 1)
+
+
+class Sinh(_Unary):
+    fn = staticmethod(_ufunc("sinh"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * x.cosh()
+
+
+class Cosh(_Unary):
+    fn = staticmethod(_ufunc("cosh"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * x.sinh()
+
+
+class Tanh(Op):
+    promote = 2
+
+    def forward(self, x):
+        self.save_outputs(0)
+        return _xp(x).tanh(x)
+
+    def backward(self, grad):
+        result, = self.saved_outputs()
+        return grad * (1 - result * result)
+
+
+class Asinh(_Unary):
+    fn = staticmethod(_ufunc("arcsinh"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * (x * x + 1).rsqrt()
+
+
+class Acosh(_Unary):
+    fn = staticmethod(_ufunc("arccosh"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * (x * x - 1).rsqrt()
+
+
+class Atanh(_Unary):
+    fn = staticmethod(_ufunc("arctanh"))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad / (1 - x * x)
+
+
+class Sigmoid(Op):
+    promote = 2
+
+    def forward(self, x):
+        self.save_outputs(0)
+        xp = _xp(x)
+        # 1 / (1 + exp(-x)) without overflow warnings for large |x|
+        return xp.reciprocal(1 + xp.exp(-x))
+
+    def backward(self, grad):
+        result, = self.saved_outputs()
+        return grad * (result * (1 - result))
+
+
+class Logit(Op):
+    promote = 2
+
+    def forward(self, x, eps=None):
+        self.save_inputs(0)
+        self.eps = eps
+        xp = _xp(x)
+        if eps is not None:
+            x = xp.clip(x, eps, 1 - eps)
+        return xp.log(x / (1 - x))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        g = grad / (x * (1 - x))
+        if self.eps is not None:
+            g = g.masked_fill((x < self.eps) | (x > 1 - self.eps), 0)
+        return g
+
+
+def _np_special(fn, x):
+    out = fn(x)
+    return out.astype(x.dtype) if hasattr(x, "dtype") else out
+
+
+class Erf(_Unary):
+    def fn(self, x):
+        return _np_special(_special.erf, x)
+
+    def forward(self, a):
+        self.save_inputs(0)
+        return _np_special(_special.erf, a) if type(a) is ndarray else \
+            __import__("cupyx.scipy.special", fromlist=["erf"]).erf(a)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * (2 / math.sqrt(math.pi)) * (-x * x).exp()
+
+
+class Erfc(_Unary):
+    def forward(self, a):
+        self.save_inputs(0)
+        return _np_special(_special.erfc, a)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * (-2 / math.sqrt(math.pi)) * (-x * x).exp()
+
+
+class Erfinv(Op):
+    promote = 2
+
+    def forward(self, a):
+        self.save_outputs(0)
+        return _np_special(_special.erfinv, a)
+
+    def backward(self, grad):
+        result, = self.saved_outputs()
+        return grad * (math.sqrt(math.pi) / 2) * (result * result).exp()
+
+
+class Lgamma(_Unary):
+    def forward(self, a):
+        self.save_inputs(0)
+        return _np_special(_special.lgamma, a)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * x.digamma()
+
+
+class Digamma(_Unary):
+    def forward(self, a):
+        self.save_inputs(0)
+        return _np_special(_special.digamma, a)
+
+    def backward(self, grad):
+        raise NotImplementedError("the derivative of digamma (polygamma(1, x)) is not "
+                                  "implemented in ember")
+
+
+class Reciprocal(Op):
+    promote = 2
+
+    def forward(self, x):
+        self.save_outputs(0)
+        return _xp(x).reciprocal(x)
+
+    def backward(self, grad):
+        result, = self.saved_outputs()
+        return grad * -(result * result)
+
+
+class Abs(Op):
+    def forward(self, x):
+        self.save_inputs(0)
+        if x.dtype == _BOOL:
+            return x.copy()
+        return _xp(x).abs(x)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * x.sgn()
+
+
+class Sign(Op):
+    def forward(self, x):
+        self.shape = x.shape
+        if x.dtype == _BOOL:
+            return x.copy()
+        return _xp(x).sign(x)
+
+    def backward(self, grad):
+        return grad * 0
+
+
+class Sgn(Sign):
+    pass
+
+
+class _ZeroGrad(Op):
+    """Piecewise-constant ops (ceil, floor, round, trunc): gradient zero."""
+    fn = None
+
+    def forward(self, x):
+        if x.dtype.kind in "iub":
+            return x.copy()
+        return self.fn(x)
+
+    def backward(self, grad):
+        return grad * 0
+
+
+class Ceil(_ZeroGrad):
+    fn = staticmethod(_ufunc("ceil"))
+
+
+class Floor(_ZeroGrad):
+    fn = staticmethod(_ufunc("floor"))
+
+
+class Trunc(_ZeroGrad):
+    fn = staticmethod(_ufunc("trunc"))
+
+
+class Round(_ZeroGrad):
+    fn = staticmethod(_ufunc("rint"))
+
+
+class RoundDecimals(Op):
+    node_name = "RoundBackward1"
+
+    def forward(self, x, decimals=0):
+        if x.dtype.kind in "iub":
+            return x.copy()
+        return _xp(x).round(x, decimals)
+
+    def backward(self, grad):
+        return grad * 0
+
+
+class Frac(Op):
+    def forward(self, x):
+        return x - _xp(x).trunc(x)
+
+    def backward(self, grad):
+        return grad
+
+
+class Clamp(Op):
+    """clamp with number bounds (ClampBackward1): gradient passes where min <= x <= max."""
+    node_name = "ClampBackward1"
+
+    def forward(self, x, min=None, max=None):
+        self.save_inputs(0)
+        self.lo, self.hi = min, max
+        xp = _xp(x)
+        if x.dtype.kind in "iub" and (type(min) is float or type(max) is float):
+            x = x.astype(D.get_default_dtype().np)
+        if min is not None and max is not None:
+            out = xp.minimum(xp.maximum(x, min), max)
+        elif min is not None:
+            out = xp.maximum(x, min)
+        else:
+            out = xp.minimum(x, max)
+        if x.dtype.kind == "f":
+            out = xp.where(xp.isnan(x), x, out)
+        return out
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        mask = None
+        if self.lo is not None:
+            mask = x >= self.lo
+        if self.hi is not None:
+            m = x <= self.hi
+            mask = m if mask is None else mask & m
+        return grad * mask
+
+
+class ClampTensor(Op):
+    """clamp with tensor bounds (ClampBackward0)."""
+    node_name = "ClampBackward0"
+    promote = 1
+
+    def forward(self, x, lo, hi):
+        self.save_inputs(0, 1, 2)
+        self.sx, self.slo, self.shi = _shape(x), _shape(lo), _shape(hi)
+        xp = _xp(x)
+        out = x
+        if lo is not None:
+            out = xp.maximum(out, lo)
+        if hi is not None:
+            out = xp.minimum(out, hi)
+        return xp.broadcast_to(out, np.broadcast_shapes(self.sx, self.slo, self.shi)).copy() \
+            if out is x else out
+
+    def backward(self, grad):
+        x, lo, hi = self.saved_inputs()
+        nx, nlo, nhi = self.needs_input_grad
+        inside = None
+        glo = ghi = None
+        if lo is not None:
+            inside = x >= lo
+            if nlo:
+                glo = sum_to(grad * (x < lo), self.slo)
+        if hi is not None:
+            m = x <= hi
+            inside = m if inside is None else inside & m
+            if nhi:
+                ghi = sum_to(grad * (x > hi), self.shi)
+        gx = sum_to(grad * inside, self.sx) if nx else None
+        return gx, glo, ghi
+
+
+class Maximum(Op):
+    promote = 1
+
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        self.sa, self.sb = _shape(a), _shape(b)
+        try:
+            return _xp(a).maximum(a, b)
+        except ValueError:
+            broadcast_error(self.sa, self.sb)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        # NOTE: at ties torch splits the gradient equally between both inputs
+        half = (a == b) * 0.5
+        ga = sum_to(grad * ((a > b) + half), self.sa) if na else None
+        gb = sum_to(grad * ((a < b) + half), self.sb) if nb else None
+        return ga, gb
+
+
+class Minimum(Op):
+    promote = 1
+
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        self.sa, self.sb = _shape(a), _shape(b)
+        try:
+            return _xp(a).minimum(a, b)
+        except ValueError:
+            broadcast_error(self.sa, self.sb)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        half = (a == b) * 0.5
+        ga = sum_to(grad * ((a < b) + half), self.sa) if na else None
+        gb = sum_to(grad * ((a > b) + half), self.sb) if nb else None
+        return ga, gb
+
+
+class Atan2(Op):
+    promote = 2
+
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        self.sa, self.sb = _shape(a), _shape(b)
+        return _xp(a).arctan2(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        r = a * a + b * b
+        return (sum_to(grad * b / r, self.sa) if na else None,
+                sum_to(grad * -a / r, self.sb) if nb else None)
+
+
+class Lerp(Op):
+    """start + weight * (end - start), weight a number (LerpBackward0)."""
+    promote = 1
+
+    def forward(self, start, end, weight=0.5):
+        self.ss, self.se, self.w = _shape(start), _shape(end), weight
+        return start + weight * (end - start)
+
+    def backward(self, grad):
+        ns, ne = self.needs_input_grad
+        w = self.w
+        return (sum_to(grad * (1 - w), self.ss) if ns else None,
+                sum_to(grad * w, self.se) if ne else None)
+
+
+class LerpTensor(Op):
+    node_name = "LerpBackward1"
+    promote = 1
+
+    def forward(self, start, end, weight):
+        self.save_inputs(0, 1, 2)
+        self.ss, self.se, self.sw = _shape(start), _shape(end), _shape(weight)
+        return start + weight * (end - start)
+
+    def backward(self, grad):
+        s, e, w = self.saved_inputs()
+        ns, ne, nw = self.needs_input_grad
+        return (sum_to(grad * (1 - w), self.ss) if ns else None,
+                sum_to(grad * w, self.se) if ne else None,
+                sum_to(grad * (e - s), self.sw) if nw else None)
+
+
+class Where(Op):
+    """where(cond, a, b): the gradient goes to a where cond, else to b."""
+
+    def forward(self, cond, a, b):
+        self.save_inputs(0)
+        self.sa, self.sb = _shape(a), _shape(b)
+        try:
+            return _xp(a if hasattr(a, "dtype") else b).where(cond, a, b)
+        except ValueError:
+            broadcast_error(_shape(cond), self.sa if self.sa else self.sb)
+
+    def backward(self, grad):
+        cond, = self.saved_inputs()
+        _, na, nb = self.needs_input_grad
+        z = grad.new_zeros(())
+        return (None, sum_to(where(cond, grad, z), self.sa) if na else None,
+                sum_to(where(cond, z, grad), self.sb) if nb else None)
+
+
+class NanToNum(Op):
+    def forward(self, x, nan=0.0, posinf=None, neginf=None):
+        self.save_inputs(0)
+        return _xp(x).nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * x.isfinite()
+
+
+# ---- functions ------------------------------------------------------------------------------
+
+def _unary(cls, doc):
+    def f(input, *, out=None):
+        r = cls.apply(input)
+        return r if out is None else write_out(out, r)
+    f.__doc__ = doc
+    return f
+
+
+exp = _unary(Exp, "e ** input (see torch.exp).")
+exp2 = _unary(Exp2, "2 ** input (see torch.exp2).")
+expm1 = _unary(Expm1, "exp(input) - 1 (see torch.expm1).")
+log = _unary(Log, "Natural log (see torch.log).")
+log2 = _unary(Log2, "Base-2 log (see torch.log2).")
+log10 = _unary(Log10, "Base-10 log (see torch.log10).")
+log1p = _unary(Log1p, "log(1 + input) (see torch.log1p).")
+sqrt = _unary(Sqrt, "Square root (see torch.sqrt).")
+rsqrt = _unary(Rsqrt, "1 / sqrt(input) (see torch.rsqrt).")
+sin = _unary(Sin, "Sine (see torch.sin).")
+cos = _unary(Cos, "Cosine (see torch.cos).")
+tan = _unary(Tan, "Tangent (see torch.tan).")
+asin = arcsin = _unary(Asin, "Inverse sine (see torch.asin).")
+acos = arccos = _unary(Acos, "Inverse cosine (see torch.acos).")
+atan = arctan = _unary(Atan, "Inverse tangent (see torch.atan).")
+sinh = _unary(Sinh, "Hyperbolic sine (see torch.sinh).")
+cosh = _unary(Cosh, "Hyperbolic cosine (see torch.cosh).")
+tanh = _unary(Tanh, "Hyperbolic tangent (see torch.tanh).")
+asinh = arcsinh = _unary(Asinh, "Inverse hyperbolic sine (see torch.asinh).")
+acosh = arccosh = _unary(Acosh, "Inverse hyperbolic cosine (see torch.acosh).")
+atanh = arctanh = _unary(Atanh, "Inverse hyperbolic tangent (see torch.atanh).")
+sigmoid = _unary(Sigmoid, "1 / (1 + exp(-input)) (see torch.sigmoid).")
+erf = _unary(Erf, "Error function (see torch.erf).")
+erfc = _unary(Erfc, "1 - erf(input) (see torch.erfc).")
+erfinv = _unary(Erfinv, "Inverse error function (see torch.erfinv).")
+lgamma = _unary(Lgamma, "log|Gamma(input)| (see torch.lgamma).")
+digamma = _unary(Digamma, "d/dx lgamma (see torch.digamma).")
+reciprocal = _unary(Reciprocal, "1 / input (see torch.reciprocal).")
+abs = absolute = _unary(Abs, "|input| (see torch.abs).")
+sign = _unary(Sign, "-1, 0 or 1 by sign (see torch.sign).")
+sgn = _unary(Sgn, "sign; x/|x| for complex (see torch.sgn).")
+ceil = _unary(Ceil, "Round up (see torch.ceil).")
+floor = _unary(Floor, "Round down (see torch.floor).")
+trunc = fix = _unary(Trunc, "Round toward zero (see torch.trunc).")
+frac = _unary(Frac, "input - trunc(input) (see torch.frac).")
+
+
+def round(input, *, decimals=0, out=None):
+    """Round half to even, optionally to `decimals` places (see torch.round)."""
+    r = Round.apply(input) if decimals == 0 else RoundDecimals.apply(input, decimals=decimals)
+    return r if out is None else write_out(out, r)
+
+
+def logit(input, eps=None, *, out=None):
+    r = Logit.apply(input, eps=eps)
+    return r if out is None else write_out(out, r)
+
+
+def square(input, *, out=None):
+    return pow(input, 2, out=out)
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    """Limit input to [min, max]; bounds may be numbers or tensors (see torch.clamp)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        r = ClampTensor.apply(input, min, max)
+    else:
+        r = Clamp.apply(input, min=min, max=max)
+    return r if out is None else write_out(out, r)
+
+
+clip = clamp
+
+
+def clamp_min(input, min, *, out=None):
+    return clamp(input, min=min, out=out)
+
+
+def clamp_max(input, max, *, out=None):
+    return clamp(input, max=max, out=out)
+
+
+def maximum(input, other, *, out=None):
+    r = Maximum.apply(input, other)
+    return r if out is None else write_out(out, r)
+
+
+def minimum(input, other, *, out=None):
+    r = Minimum.apply(input, other)
+    return r if out is None else write_out(out, r)
+
+
+def fmax(input, other, *, out=None):
+    m = maximum(input, other)
+    r = where(input.isnan(), other, where(other.isnan(), input, m))
+    return r if out is None else write_out(out, r)
+
+
+def fmin(input, other, *, out=None):
+    m = minimum(input, other)
+    r = where(input.isnan(), other, where(other.isnan(), input, m))
+    return r if out is None else write_out(out, r)
+
+
+def atan2(input, other, *, out=None):
+    r = Atan2.apply(input, other)
+    return r if out is None else write_out(out, r)
+
+
+arctan2 = atan2
+
+
+def lerp(input, end, weight, *, out=None):
+    if isinstance(weight, Tensor):
+        r = LerpTensor.apply(input, end, weight)
+    else:
+        r = Lerp.apply(input, end, weight=weight)
+    return r if out is None else write_out(out, r)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    """Elementwise choice: input where condition else other (see torch.where)."""
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    if condition._data.dtype != _BOOL:
+        if condition._data.dtype == np.uint8:
+            condition = condition.bool()
+        else:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {condition.dtype.name.capitalize()}")
+    a, b = input, other
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    arrays, _ = promote_arrays((a, b), [a._data if ta else a, b._data if tb else b], False)
+    a2 = _wrap(arrays[0]) if ta and arrays[0] is not a._data else a
+    b2 = _wrap(arrays[1]) if tb and arrays[1] is not b._data else b
+    if ta and a2 is not a:
+        a2 = a.to(D._FROM_NP[arrays[0].dtype])
+    if tb and b2 is not b:
+        b2 = b.to(D._FROM_NP[arrays[1].dtype])
+    if not ta and not tb:
+        dt = D._FROM_NP[np.dtype(_dt_of_py(a, b))]
+        a2 = _tensor_of(a, condition).to(dt)
+    elif not ta:
+        a2 = _scalar_like(a, b2)
+    if not tb:
+        b2 = _scalar_like(b, a2)
+    r = Where.apply(condition, a2, b2)
+    return r if out is None else write_out(out, r)
+
+
+def _dt_of_py(a, b):
+    return D.result_type(a, b).np
+
+
+def _scalar_like(x, like):
+    from .._creation import scalar_tensor
+    return scalar_tensor(x, like, dtype=like.dtype)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    r = NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
+    return r if out is None else write_out(out, r)
+
+
+# ---- non-differentiable: comparisons, predicates, logical, bitwise -------------------------
+
+def _cmp(ufunc_name, torch_name):
+    def f(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            input = _tensor_of(input, other)
+        x = input._data
+        if isinstance(other, Tensor):
+            y = other._data
+            if x.dtype is not y.dtype:
+                (x, y), _ = promote_arrays((input, other), [x, y], False)
+        else:
+            if other is None or not isinstance(other, (int, float, complex, np.number)):
+                if torch_name in ("eq", "ne"):
+                    return NotImplemented
+                raise TypeError(f"{torch_name}(): argument 'other' must be Tensor or Number, "
+                                f"not {type(other).__name__}")
+            y = other
+            if type(other) is float and x.dtype.kind in "iub":
+                x = x.astype(D.get_default_dtype().np)
+        try:
+            r = getattr(_xp(x), ufunc_name)(x, y)
+        except ValueError:
+            broadcast_error(_shape(x), _shape(y))
+        r = _r(r) if isinstance(r, (ndarray, np.generic)) else _wrap(r)
+        return r if out is None else write_out(out, r)
+    f.__name__ = torch_name
+    return f
+
+
+eq = _cmp("equal", "eq")
+ne = not_equal = _cmp("not_equal", "ne")
+lt = less = _cmp("less", "lt")
+le = less_equal = _cmp("less_equal", "le")
+gt = greater = _cmp("greater", "gt")
+ge = greater_equal = _cmp("greater_equal", "ge")
+
+
+def equal(input, other):
+    """True if same shape and values (see torch.equal)."""
+    return input._data.shape == other._data.shape and bool(eq(input, other)._data.all())
+
+
+def _pred(fn_name):
+    def f(input):
+        x = input._data
+        if x.dtype.kind in "iub":
+            if fn_name == "isfinite":
+                return _wrap(_xp(x).ones(x.shape, dtype=bool))
+            return _wrap(_xp(x).zeros(x.shape, dtype=bool))
+        return _r(getattr(_xp(x), fn_name)(x))
+    f.__name__ = fn_name
+    return f
+
+
+isnan = _pred("isnan")
+isinf = _pred("isinf")
+isfinite = _pred("isfinite")
+
+
+def isposinf(input):
+    x = input._data
+    return _r(_xp(x).isposinf(x)) if x.dtype.kind in "fc" or x.dtype.name == "bfloat16" else \
+        _wrap(np.zeros(x.shape, bool))
+
+
+def isneginf(input):
+    x = input._data
+    return _r(_xp(x).isneginf(x)) if x.dtype.kind in "fc" or x.dtype.name == "bfloat16" else \
+        _wrap(np.zeros(x.shape, bool))
+
+
+def isreal(input):
+    x = input._data
+    return _r(_xp(x).isreal(x))
+
+
+def signbit(input):
+    x = input._data
+    return _r(_xp(x).signbit(x))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    x, y = input._data, other._data
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"{_dtname(x.dtype)} did not match {_dtname(y.dtype)}")
+    return _r(_xp(x).isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def _logical(fn_name):
+    def f(input, other, *, out=None):
+        x = input._data
+        y = other._data if isinstance(other, Tensor) else other
+        try:
+            r = _r(getattr(_xp(x), fn_name)(x, y))
+        except ValueError:
+            broadcast_error(_shape(x), _shape(y))
+        return r if out is None else write_out(out, r)
+    f.__name__ = fn_name
+    return f
+
+
+logical_and = _logical("logical_and")
+logical_or = _logical("logical_or")
+logical_xor = _logical("logical_xor")
+
+
+def logical_not(input, *, out=None):
+    r = _r(_xp(input._data).logical_not(input._data))
+    return r if out is None else write_out(out, r)
+
+
+def _bitwise(fn_name, torch_name):
+    def f(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            input = _tensor_of(input, other)
+        x = input._data
+        if isinstance(other, Tensor):
+            (x, y), dt = promote_arrays((input, other), [x, other._data], False)
+        else:
+            (x, y), dt = promote_arrays((input, other), [x, other], False)
+        if dt.kind not in "iub":
+            raise RuntimeError(f'"{torch_name}_cpu" not implemented for '
+                               f"'{_dtname(dt)}'")
+        if torch_name in ("lshift", "rshift"):
+            y = np.asarray(y).astype(dt) if not hasattr(y, "dtype") else y
+        try:
+            r = _r(getattr(_xp(x), fn_name)(x, y))
+        except ValueError:
+            broadcast_error(_shape(x), _shape(y))
+        return r if out is None else write_out(out, r)
+    f.__name__ = "bitwise_" + torch_name if "shift" not in torch_name else \
+        "bitwise_left_shift" if torch_name == "lshift" else "bitwise_right_shift"
+    return f
+
+
+bitwise_and = _bitwise("bitwise_and", "bitwise_and")
+bitwise_or = _bitwise("bitwise_or", "bitwise_or")
+bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
+bitwise_left_shift = _bitwise("left_shift", "lshift")
+bitwise_right_shift = _bitwise("right_shift", "rshift")
+
+
+def bitwise_not(input, *, out=None):
+    x = input._data
+    if x.dtype.kind not in "iub":
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_dtname(x.dtype)}'")
+    r = _r(_xp(x).invert(x))
+    return r if out is None else write_out(out, r)

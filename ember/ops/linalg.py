@@ -1,0 +1,918 @@
+"""Linear algebra: matmul family (one BLAS call each), addmm/baddbmm, einsum, tensordot,
+det/inverse/solve, svd/qr/eigh/eig, cross, trace, norms.
+
+Backward formulas are written with ember ops (matmul of the gradient with the other operand,
+transposed), so they are differentiable again; composite functions (tensordot, outer, kron)
+are built from differentiable ops and need no backward of their own.
+"""
+from __future__ import annotations
+
+import builtins
+import warnings
+
+import numpy as np
+
+from .. import _dtype as D
+from .. import return_types as RT
+from .._tensor import Tensor, _wrap
+from ..autograd.op import Op, promote_arrays
+from ..backend import array_module
+from ._broadcast import sum_to, wrap_dim
+
+ndarray = np.ndarray
+
+
+def _xp(a):
+    return np if type(a) is ndarray else array_module(a)
+
+
+def _dtname(dt):
+    from .elementwise import _dtname as f
+    return f(dt)
+
+
+def _check_same_dtype(a, b, name="expected"):
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{D._FROM_NP[a.dtype]} != {D._FROM_NP[b.dtype]}")
+
+
+class Mm(Op):
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        return a @ b
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        return (grad.mm(b.t()) if na else None, a.t().mm(grad) if nb else None)
+
+
+class Bmm(Op):
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        return _xp(a).matmul(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        return (grad.bmm(b.transpose(1, 2)) if na else None,
+                a.transpose(1, 2).bmm(grad) if nb else None)
+
+
+class Mv(Op):
+    def forward(self, a, v):
+        self.save_inputs(0, 1)
+        return a @ v
+
+    def backward(self, grad):
+        a, v = self.saved_inputs()
+        na, nv = self.needs_input_grad
+        return (grad.unsqueeze(1) * v.unsqueeze(0) if na else None,
+                a.t().mv(grad) if nv else None)
+
+
+class Dot(Op):
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        return _xp(a).dot(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        return (grad * b if na else None, grad * a if nb else None)
+
+
+class Matmul(Op):
+    """Broadcast batched matmul (N-d); gradients summed back over broadcast batch dims."""
+    node_name = "MatmulBackward0"
+
+    def forward(self, a, b):
+        self.save_inputs(0, 1)
+        return _xp(a).matmul(a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        a2 = a if a.dim() > 1 else a.unsqueeze(0)
+        b2 = b if b.dim() > 1 else b.unsqueeze(-1)
+        g = grad
+        if a.dim() == 1:
+            g = g.unsqueeze(-2)
+        if b.dim() == 1:
+            g = g.unsqueeze(-1)
+        ga = gb = None
+        if na:
+            ga = g.matmul(b2.mT)
+            ga = sum_to(ga, a2.shape)
+            if a.dim() == 1:
+                ga = ga.squeeze(-2)
+        if nb:
+            gb = a2.mT.matmul(g)
+            gb = sum_to(gb, b2.shape)
+            if b.dim() == 1:
+                gb = gb.squeeze(-1)
+        return ga, gb
+
+
+def _mm_dtypes(a, b, name):
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{a.dtype} != {b.dtype}")
+
+
+def matmul(input, other, *, out=None):
+    """Matrix product with torch's 1-D/2-D/batched rules (see torch.matmul)."""
+    a, b = input._data, other._data
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.ndim}D and {b.ndim}D")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{input.dtype} != {other.dtype}")
+    if a.ndim == 1 and b.ndim == 1:
+        r = dot(input, other)
+    elif a.ndim == 2 and b.ndim == 2:
+        r = mm(input, other)
+    elif a.ndim == 2 and b.ndim == 1:
+        r = mv(input, other)
+    else:
+        ka = a.shape[-1]
+        kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if ka != kb:
+            if b.ndim == 1:
+                raise RuntimeError(f"size mismatch, got input ({ka}), vec ({kb})")
+            sa = "x".join(map(str, a.shape[-2:] if a.ndim > 1 else (1,) + a.shape))
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{b.shape[0] if b.ndim == 3 else 1}, {ka}] but got: "
+                               f"[{b.shape[0] if b.ndim == 3 else 1}, {kb}].") \
+                if a.ndim == 3 and b.ndim == 3 else RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({_flat2(a)} and {_flat2b(b)})")
+        if a.ndim == 3 and b.ndim == 3 and a.shape[0] == b.shape[0]:
+            r = Bmm.apply(input, other)
+        else:
+            try:
+                r = Matmul.apply(input, other)
+            except ValueError:
+                raise RuntimeError("The size of tensor a must match the size of tensor b at "
+                                   "non-singleton dimension") from None
+    if out is not None:
+        from .inplace import copy_into_out
+        return copy_into_out(out, r)
+    return r
+
+
+def _flat2(a):
+    if a.ndim == 1:
+        return f"1x{a.shape[0]}"
+    n = int(np.prod(a.shape[:-1]))
+    return f"{n}x{a.shape[-1]}"
+
+
+def _flat2b(b):
+    if b.ndim == 1:
+        return f"{b.shape[0]}x1"
+    return f"{b.shape[-2]}x{b.shape[-1]}"
+
+
+def mm(input, mat2, *, out=None):
+    a, b = input._data, mat2._data
+    if a.ndim != 2:
+        raise RuntimeError(f"self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]}"
+                           f" and {b.shape[0]}x{b.shape[1]})")
+    _mm_dtypes(input, mat2, "mm")
+    r = Mm.apply(input, mat2)
+    if out is not None:
+        from .inplace import copy_into_out
+        return copy_into_out(out, r)
+    return r
+
+
+def bmm(input, mat2, *, out=None):
+    a, b = input._data, mat2._data
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    _mm_dtypes(input, mat2, "bmm")
+    r = Bmm.apply(input, mat2)
+    if out is not None:
+        from .inplace import copy_into_out
+        return copy_into_out(out, r)
+    return r
+
+
+def mv(input, vec, *, out=None):
+    a, v = input._data, vec._data
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {a.ndim}, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x"
+                           f"{a.shape[1]}), vec ({v.shape[0]})")
+    _mm_dtypes(input, vec, "mv")
+    return Mv.apply(input, vec)
+
+
+def dot(input, other, *, out=None):
+    a, b = input._data, other._data
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+                           f"[{b.shape[0]}] to have the same number of elements, but got "
+                           f"{a.shape[0]} and {b.shape[0]} elements respectively")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{_dtname(a.dtype)} and {_dtname(b.dtype)}")
+    return Dot.apply(input, other)
+
+
+inner_dot = dot
+
+
+def vdot(input, other):
+    return dot(input.conj() if input.is_complex() else input, other)
+
+
+class Addmm(Op):
+    """beta*input + alpha*(mat1 @ mat2): the Linear layer's op."""
+
+    def forward(self, c, a, b, beta=1, alpha=1):
+        self.save_inputs(1, 2)
+        self.sc, self.beta, self.alpha = c.shape, beta, alpha
+        r = a @ b
+        if alpha != 1:
+            r *= alpha
+        if beta == 0:
+            return r
+        r += c if beta == 1 else c * beta
+        return r
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        nc, na, nb = self.needs_input_grad
+        gc = sum_to(grad if self.beta == 1 else grad * self.beta, self.sc) if nc else None
+        ga = grad.mm(b.t()) if na else None
+        gb = a.t().mm(grad) if nb else None
+        if self.alpha != 1:
+            ga = ga * self.alpha if ga is not None else None
+            gb = gb * self.alpha if gb is not None else None
+        return gc, ga, gb
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    a, b = mat1._data, mat2._data
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError("mat1 must be a matrix, got " + str(a.ndim) + "-D tensor")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]}"
+                           f" and {b.shape[0]}x{b.shape[1]})")
+    if a.dtype != b.dtype or input._data.dtype != a.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {mat1.dtype} and "
+                           f"{mat2.dtype}" if a.dtype != b.dtype else
+                           f"self and mat2 must have the same dtype, but got {input.dtype} and "
+                           f"{mat2.dtype}")
+    try:
+        np.broadcast_shapes(input._data.shape, (a.shape[0], b.shape[1]))
+    except ValueError:
+        raise RuntimeError(f"The expanded size of the tensor ({b.shape[1]}) must match the "
+                           f"existing size ({input._data.shape[-1]}) at non-singleton dimension "
+                           f"1.  Target sizes: [{a.shape[0]}, {b.shape[1]}].  Tensor sizes: "
+                           f"{list(input._data.shape)}") from None
+    r = Addmm.apply(input, mat1, mat2, beta=beta, alpha=alpha)
+    if out is not None:
+        from .inplace import copy_into_out
+        return copy_into_out(out, r)
+    return r
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    return input * beta + mv(mat, vec) * alpha if (beta != 1 or alpha != 1) else input + mv(mat,
+                                                                                             vec)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    p = bmm(batch1, batch2)
+    if alpha != 1:
+        p = p * alpha
+    if beta == 0:
+        return p
+    return (input if beta == 1 else input * beta) + p
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    p = bmm(batch1, batch2).sum(0)
+    if alpha != 1:
+        p = p * alpha
+    return (input if beta == 1 else input * beta) + p
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    p = outer(vec1, vec2)
+    return (input if beta == 1 else input * beta) + (p if alpha == 1 else p * alpha)
+
+
+def outer(input, vec2):
+    """input[:, None] * vec2[None, :] (see torch.outer)."""
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+ger = outer
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Contract dims of a with dims of b as one matmul (see torch.tensordot)."""
+    na, nb = a._data.ndim, b._data.ndim
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da = list(range(na - dims, na))
+        db = list(range(dims))
+    elif isinstance(dims, Tensor):
+        d = dims.tolist()
+        if isinstance(d, int):
+            return tensordot(a, b, d)
+        da, db = list(d[0]), list(d[1])
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, int) else list(da)
+        db = [db] if isinstance(db, int) else list(db)
+    da = [wrap_dim(x, na) for x in da]
+    db = [wrap_dim(x, nb) for x in db]
+    for x, y in zip(da, db):
+        if a._data.shape[x] != b._data.shape[y]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{a._data.shape[x]} in dim {x} and second has size "
+                               f"{b._data.shape[y]} in dim {y}")
+    fa = [i for i in range(na) if i not in da]
+    fb = [i for i in range(nb) if i not in db]
+    sa = [a._data.shape[i] for i in fa]
+    sb = [b._data.shape[i] for i in fb]
+    k = int(np.prod([a._data.shape[i] for i in da]))
+    am = a.permute(*(fa + da)).reshape(int(np.prod(sa)), k)
+    bm = b.permute(*(db + fb)).reshape(k, int(np.prod(sb)))
+    r = am.mm(bm).reshape(*(sa + sb))
+    if out is not None:
+        from .inplace import copy_into_out
+        return copy_into_out(out, r)
+    return r
+
+
+# ---- einsum ---------------------------------------------------------------------------------
+
+def _parse_einsum(eq, shapes):
+    eq = eq.replace(" ", "")
+    if "->" in eq:
+        lhs, rhs = eq.split("->")
+    else:
+        lhs, rhs = eq, None
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise RuntimeError(f"einsum(): more operands were provided than specified in the "
+                           f"equation" if len(shapes) > len(ins) else
+                           "einsum(): fewer operands were provided than specified in the "
+                           "equation")
+    used = set(c for c in eq if c.isalpha())
+    free = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
+    ell_n = 0
+    for s, shp in zip(ins, shapes):
+        if "..." in s:
+            ell_n = builtins.max(ell_n, len(shp) - (len(s) - 3))
+    ell = "".join(free[:ell_n])
+    out_ins = []
+    for s, shp in zip(ins, shapes):
+        if "..." in s:
+            k = len(shp) - (len(s) - 3)
+            s = s.replace("...", ell[ell_n - k:] if k else "")
+        out_ins.append(s)
+    if rhs is None:
+        counts = {}
+        for s in out_ins:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        rhs = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        rhs = rhs.replace("...", ell)
+    return out_ins, rhs
+
+
+class Einsum(Op):
+    node_name = "EinsumBackward0"
+
+    def forward(self, *arrays, eq=""):
+        self.ins, self.out = _parse_einsum(eq, [a.shape for a in arrays])
+        self.save_inputs(*range(len(arrays)))
+        self.shapes = [a.shape for a in arrays]
+        for s in self.ins:
+            if len(set(s)) != len(s):
+                self.repeated = True
+        expr = ",".join(self.ins) + "->" + self.out
+        return _xp(arrays[0]).einsum(expr, *arrays, optimize=len(arrays) > 2)
+
+    def backward(self, grad):
+        ops = self.saved_inputs()
+        if getattr(self, "repeated", False) or len(set(self.out)) != len(self.out):
+            raise NotImplementedError("ember: einsum backward with a repeated index in one "
+                                      "operand (a diagonal) is not implemented")
+        grads = []
+        for i, (s, t) in enumerate(zip(self.ins, ops)):
+            if not self.needs_input_grad[i]:
+                grads.append(None)
+                continue
+            others = [(self.ins[j], ops[j]) for j in range(len(ops)) if j != i]
+            avail = set(self.out).union(*[set(o[0]) for o in others]) if others else set(self.out)
+            target = "".join(c for c in s if c in avail)
+            # sizes of size-1 (broadcast) dims: einsum broadcast them, so sum their gradient
+            expr = ",".join([o[0] for o in others] + [self.out]) + "->" + target
+            g = einsum(expr, *[o[1] for o in others], grad)
+            if target != s:
+                # dims of this operand that appear nowhere else: the gradient is constant there
+                shape = [t.shape[k] for k, c in enumerate(s)]
+                order = [c for c in s]
+                idx = [target.index(c) if c in target else None for c in order]
+                view = [g.shape[j] if j is not None else 1 for j in idx]
+                perm = [j for j in idx if j is not None]
+                g = g.permute(*perm) if perm != sorted(perm) else g
+                g = g.reshape(view).expand(shape)
+            grads.append(sum_to(g, t.shape) if tuple(g.shape) != tuple(t.shape) else g)
+        return tuple(grads)
+
+
+def einsum(equation, *operands):
+    """Einstein summation (see torch.einsum); backward for repeated-free equations."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    arrays = [t._data for t in operands]
+    if len({a.dtype for a in arrays}) > 1:
+        _, dt = promote_arrays(operands, arrays, False)
+        operands = tuple(t.to(D._FROM_NP[dt]) for t in operands)
+    return Einsum.apply(*operands, eq=equation)
+
+
+# ---- decompositions and solvers -------------------------------------------------------------
+
+def _check_square(a, name):
+    if a.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
+                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
+    if a.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{_dtname(a.dtype)}")
+
+
+class Det(Op):
+    node_name = "LinalgDetBackward0"
+
+    def forward(self, a):
+        _check_square(a, "linalg.det")
+        self.save_inputs(0)
+        self.save_outputs(0)
+        return _xp(a).linalg.det(a)
+
+    def backward(self, grad):
+        a, = self.saved_inputs()
+        det_, = self.saved_outputs()
+        g = (grad * det_).unsqueeze(-1).unsqueeze(-1)
+        if bool((det_ == 0).any()):
+            # adjugate through the SVD-free route: pinv-based cofactor is unstable; use solve
+            raise NotImplementedError("ember: the gradient of det at a singular matrix is not "
+                                      "implemented")
+        return g * inverse(a).mT
+
+
+def det(input):
+    return Det.apply(input)
+
+
+class SlogDet(Op):
+    node_name = "LinalgSlogdetBackward0"
+    nondiff_outputs = (0,)
+
+    def forward(self, a):
+        _check_square(a, "linalg.slogdet")
+        self.save_inputs(0)
+        s, l = _xp(a).linalg.slogdet(a)
+        return s.astype(a.dtype), l.astype(a.dtype)
+
+    def backward(self, gs, gl):
+        a, = self.saved_inputs()
+        return gl.unsqueeze(-1).unsqueeze(-1) * inverse(a).mT
+
+
+def slogdet(input):
+    return RT.slogdet(SlogDet.apply(input))
+
+
+def logdet(input):
+    s, l = SlogDet.apply(input)
+    return l + (s < 0).float().log().to(l.dtype) if bool((s < 0).any()) else l
+
+
+class Inverse(Op):
+    node_name = "LinalgInvExBackward0"
+
+    def forward(self, a):
+        _check_square(a, "linalg.inv")
+        self.save_outputs(0)
+        try:
+            return _xp(a).linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("linalg.inv: The diagonal element 1 is zero, the inversion could "
+                               "not be completed because the input matrix is singular.") from None
+
+    def backward(self, grad):
+        inv, = self.saved_outputs()
+        return -inv.mT.matmul(grad).matmul(inv.mT)
+
+
+def inverse(input):
+    return Inverse.apply(input)
+
+
+class Solve(Op):
+    node_name = "LinalgSolveExBackward0"
+
+    def forward(self, a, b, left=True):
+        _check_square(a, "linalg.solve")
+        self.save_inputs(0)
+        self.vec = b.ndim == 1 or (b.ndim == a.ndim - 1)
+        bb = b[..., None] if self.vec else b
+        try:
+            x = _xp(a).linalg.solve(a, bb)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("torch.linalg.solve: The solver failed because the input matrix "
+                               "is singular.") from None
+        self.save_outputs(0)
+        self.sb = b.shape
+        return x[..., 0] if self.vec else x
+
+    def backward(self, grad):
+        a, = self.saved_inputs()
+        x, = self.saved_outputs()
+        g = grad.unsqueeze(-1) if self.vec else grad
+        xx = x.unsqueeze(-1) if self.vec else x
+        gb = solve(a.mT, g)
+        na, nb = self.needs_input_grad
+        ga = sum_to(-gb.matmul(xx.mT), a.shape) if na else None
+        if self.vec:
+            gb = gb.squeeze(-1)
+        return ga, sum_to(gb, self.sb) if nb else None
+
+
+def solve(A, B, *, left=True, out=None):
+    if not left:
+        return solve(A.mT, B.mT).mT
+    return Solve.apply(A, B)
+
+
+class Cholesky(Op):
+    node_name = "LinalgCholeskyExBackward0"
+
+    def forward(self, a, upper=False):
+        self.upper = upper
+        try:
+            L = _xp(a).linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("linalg.cholesky: The factorization could not be completed because "
+                               "the input is not positive-definite (the leading minor of order 1 "
+                               "is not positive-definite).") from None
+        self.save_outputs(0)
+        return L.swapaxes(-1, -2).conj() if upper else L
+
+    def backward(self, grad):
+        r, = self.saved_outputs()
+        L = r.mT if self.upper else r
+        g = grad.mT if self.upper else grad
+        # Phi(L^T gL) with Phi taking the lower triangle and halving the diagonal
+        P = L.mT.matmul(g)
+        P = P.tril() - 0.5 * P.diagonal(0, -2, -1).diag_embed()
+        S = solve_triangular(L.mT, solve_triangular(L.mT, P.mT, upper=True).mT, upper=True)
+        return 0.5 * (S + S.mT)
+
+
+def cholesky(input, upper=False):
+    return Cholesky.apply(input, upper=upper)
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    # composite: inverse of a triangular matrix via solve (differentiable)
+    return solve(A, B) if left else solve(A.mT, B.mT).mT
+
+
+class Svd(Op):
+    """Reduced or full SVD (LinalgSvdBackward0); the backward assumes distinct singular values."""
+    node_name = "LinalgSvdBackward0"
+
+    def forward(self, a, full_matrices=True, compute_uv=True):
+        if a.ndim < 2:
+            raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+        xp = _xp(a)
+        if not compute_uv:
+            return xp.linalg.svd(a, compute_uv=False)
+        u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+        self.save_outputs(0, 1, 2)
+        self.full = full_matrices
+        self.mn = a.shape[-2:]
+        return u, s.astype(a.dtype if a.dtype.kind != "c" else s.dtype), vh
+
+    def backward(self, gu, gs, gvh):
+        U, S, Vh = self.saved_outputs()
+        m, n = self.mn
+        k = builtins.min(m, n)
+        if self.full and m != n:
+            U = U[..., :, :k]
+            Vh = Vh[..., :k, :]
+            gu = gu[..., :, :k]
+            gvh = gvh[..., :k, :]
+        V = Vh.mT
+        gv = gvh.mT
+        Sd = S.diag_embed()
+        s2 = S * S
+        diff = s2.unsqueeze(-2) - s2.unsqueeze(-1)
+        eye = diff.new_zeros(diff.shape[-1:]).add(1).diag_embed()
+        F = (diff + eye).reciprocal() - eye
+        UtgU = U.mT.matmul(gu)
+        VtgV = V.mT.matmul(gv)
+        J = F * (UtgU - UtgU.mT)
+        K = F * (VtgV - VtgV.mT)
+        inner = gs.diag_embed() + J.matmul(Sd) + Sd.matmul(K)
+        ga = U.matmul(inner).matmul(V.mT)
+        if m > k:
+            Sinv = S.reciprocal().diag_embed()
+            proj = gu - U.matmul(UtgU)
+            ga = ga + proj.matmul(Sinv).matmul(V.mT)
+        if n > k:
+            Sinv = S.reciprocal().diag_embed()
+            proj = gv - V.matmul(VtgV)
+            ga = ga + U.matmul(Sinv).matmul(proj.mT)
+        return ga
+
+
+def linalg_svd(A, full_matrices=True, *, driver=None):
+    return RT.linalg_svd(Svd.apply(A, full_matrices=full_matrices))
+
+
+def svd(input, some=True, compute_uv=True, *, out=None):
+    """torch.svd: (U, S, V) with V (not Vh), reduced unless some=False."""
+    if not compute_uv:
+        s = Svd.apply(input.detach(), full_matrices=False, compute_uv=False)
+        m, n = input._data.shape[-2:]
+        z = lambda r, c: _wrap(np.zeros(input._data.shape[:-2] + (r, c), input._data.dtype))
+        return RT.svd((z(m, m if not some else builtins.min(m, n)), s,
+                       z(n, n if not some else builtins.min(m, n))))
+    u, s, vh = Svd.apply(input, full_matrices=not some)
+    return RT.svd((u, s, vh.mT))
+
+
+def svdvals(A):
+    return Svd.apply(A, full_matrices=False)[1]
+
+
+class Eigh(Op):
+    node_name = "LinalgEighBackward0"
+
+    def forward(self, a, UPLO="L"):
+        _check_square(a, "linalg.eigh")
+        w, v = _xp(a).linalg.eigh(a, UPLO=UPLO)
+        self.save_outputs(0, 1)
+        return w, v
+
+    def backward(self, gw, gv):
+        w, V = self.saved_outputs()
+        diff = w.unsqueeze(-2) - w.unsqueeze(-1)
+        eye = diff.new_zeros(diff.shape[-1:]).add(1).diag_embed()
+        F = (diff + eye).reciprocal() - eye
+        inner = gw.diag_embed() + F * V.mT.matmul(gv)
+        ga = V.matmul(inner).matmul(V.mT)
+        return 0.5 * (ga + ga.mT)
+
+
+def eigh(A, UPLO="L"):
+    return RT.linalg_eigh(Eigh.apply(A, UPLO=UPLO))
+
+
+def eigvalsh(A, UPLO="L"):
+    return Eigh.apply(A, UPLO=UPLO)[0]
+
+
+def eig(A):
+    a = A._data
+    _check_square(a, "linalg.eig")
+    w, v = _xp(a).linalg.eig(a)
+    cdt = np.complex128 if a.dtype == np.float64 else np.complex64
+    return RT.linalg_eig((_wrap(w.astype(cdt)), _wrap(v.astype(cdt))))
+
+
+def eigvals(A):
+    return eig(A)[0]
+
+
+class Qr(Op):
+    node_name = "LinalgQrBackward0"
+
+    def forward(self, a, mode="reduced"):
+        q, r = _xp(a).linalg.qr(a, mode="reduced" if mode == "reduced" else "complete")
+        self.save_outputs(0, 1)
+        self.mode = mode
+        return q, r
+
+    def backward(self, gq, gr):
+        Q, R = self.saved_outputs()
+        m, n = Q.shape[-2], R.shape[-1]
+        if m < n or self.mode != "reduced":
+            raise NotImplementedError("ember: QR backward is implemented for reduced mode with "
+                                      "m >= n only")
+        M = R.matmul(gr.mT) - gq.mT.matmul(Q)
+        M = M.tril(-1)
+        M = M + M.mT + M.diagonal(0, -2, -1).diag_embed() * 0
+        b = gq + Q.matmul(M)
+        return solve(R, b.mT).mT
+
+
+def qr(input, some=True):
+    return RT.qr(Qr.apply(input, mode="reduced" if some else "complete"))
+
+
+def linalg_qr(A, mode="reduced"):
+    return RT.linalg_qr(Qr.apply(A, mode=mode))
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    u, s, vh = Svd.apply(A, full_matrices=False)
+    m, n = A._data.shape[-2:]
+    tol = (rtol if rtol is not None else builtins.max(m, n) * np.finfo(A._data.dtype).eps)
+    cutoff = s.amax(-1, keepdim=True) * tol
+    sinv = (s > cutoff) * s.reciprocal().masked_fill(s <= cutoff, 0)
+    return vh.mT.matmul(sinv.unsqueeze(-1) * u.mT)
+
+
+def matrix_power(A, n):
+    if n == 0:
+        eye = A.new_zeros(A.shape[-1:]).add(1).diag_embed()
+        return eye.expand(A.shape).clone()
+    if n < 0:
+        return matrix_power(inverse(A), -n)
+    r = A
+    for _ in range(n - 1):
+        r = r.matmul(A)
+    return r
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
+    a = A._data
+    return _wrap(np.asarray(np.linalg.matrix_rank(a, tol=tol), dtype=np.int64))
+
+
+def trace(input):
+    a = input._data
+    if a.ndim != 2:
+        raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(a.ndim))
+    if a.dtype.kind in "biu":
+        return input.diagonal().sum()
+    return input.diagonal().sum()
+
+
+def kron(input, other):
+    a, b = input, other
+    na, nb = a.dim(), b.dim()
+    n = builtins.max(na, nb)
+    a = a.reshape((1,) * (n - na) + tuple(a.shape))
+    b = b.reshape((1,) * (n - nb) + tuple(b.shape))
+    ai = [x for i in range(n) for x in (a.shape[i], 1)]
+    bi = [x for i in range(n) for x in (1, b.shape[i])]
+    return (a.reshape(ai) * b.reshape(bi)).reshape([a.shape[i] * b.shape[i] for i in range(n)])
+
+
+def _cross(a, b, d):
+    ia = [a.select(d, i) for i in range(3)]
+    ib = [b.select(d, i) for i in range(3)]
+    from .shape import stack
+    return stack([ia[1] * ib[2] - ia[2] * ib[1], ia[2] * ib[0] - ia[0] * ib[2],
+                  ia[0] * ib[1] - ia[1] * ib[0]], d)
+
+
+class LinalgCross(Op):
+    def forward(self, a, b, dim=-1):
+        self.save_inputs(0, 1)
+        self.dim = dim
+        self.sa, self.sb = a.shape, b.shape
+        return _xp(a).cross(a, b, axis=dim)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        return (sum_to(linalg_cross(b, grad, dim=self.dim), self.sa) if na else None,
+                sum_to(linalg_cross(grad, a, dim=self.dim), self.sb) if nb else None)
+
+
+def linalg_cross(input, other, *, dim=-1):
+    a, b = input._data, other._data
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise RuntimeError("linalg.cross: inputs dimension -1 must have length 3. Got "
+                           f"{a.shape[-1]} and {b.shape[-1]}") from None
+    d = wrap_dim(dim, len(shape))
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{a.shape[d]} and {b.shape[d]}")
+    if a.dtype != b.dtype:
+        input, other = [t.to(D.promote_types(input.dtype, other.dtype)) for t in (input, other)]
+    return LinalgCross.apply(input, other, dim=d)
+
+
+def cross(input, other, dim=None, *, out=None):
+    """torch.cross: warns when dim is omitted (it picks the first dim of size 3)."""
+    if dim is None:
+        warnings.warn(
+            "Using torch.cross without specifying the dim arg is deprecated.\nPlease either "
+            "pass the dim explicitly or simply use torch.linalg.cross.\nThe default value of dim "
+            "will change to agree with that of linalg.cross in a future release.",
+            UserWarning, stacklevel=2)
+        shape = np.broadcast_shapes(input._data.shape, other._data.shape)
+        dim = next((i for i, s in enumerate(shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return linalg_cross(input, other, dim=dim)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    if ord == "fro":
+        from .reduction import vector_norm
+        return vector_norm(A, 2, dim=dim, keepdim=keepdim, dtype=dtype)
+    if ord == "nuc":
+        r = svdvals(A.movedim(dim, (-2, -1))).sum(-1)
+    elif ord in (2, -2):
+        s = svdvals(A.movedim(dim, (-2, -1)))
+        r = s.amax(-1) if ord == 2 else s.amin(-1)
+    elif ord in (1, -1, float("inf"), float("-inf")):
+        d0, d1 = dim
+        if ord in (1, -1):
+            col = A.abs().sum(d0, keepdim=True)
+            r = col.amax(d1, keepdim=True) if ord == 1 else col.amin(d1, keepdim=True)
+        else:
+            row = A.abs().sum(d1, keepdim=True)
+            r = row.amax(d0, keepdim=True) if ord == float("inf") else row.amin(d0,
+                                                                                 keepdim=True)
+        if keepdim:
+            return r
+        hi, lo = sorted((wrap_dim(d0, A.dim()), wrap_dim(d1, A.dim())), reverse=True)
+        return r.squeeze(hi).squeeze(lo)
+    else:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if keepdim:
+        for d in sorted(wrap_dim(x, A.dim()) for x in dim):
+            r = r.unsqueeze(d)
+    return r
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    from .reduction import vector_norm
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord is None:
+        if dim is not None and len(dim) == 2:
+            return matrix_norm(A, "fro", dim, keepdim, dtype=dtype)
+        return vector_norm(A, 2, dim=dim, keepdim=keepdim, dtype=dtype)
+    if isinstance(ord, str) or (dim is not None and len(dim) == 2) or (
+            dim is None and A.dim() == 2):
+        return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    return vector_norm(A, ord, dim=dim, keepdim=keepdim, dtype=dtype)
+
+
+def cdist(x1, x2, p=2.0):
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    from .reduction import vector_norm
+    return vector_norm(diff, p, dim=-1)
+
+
+def chain_matmul(*matrices):
+    r = matrices[0]
+    for m in matrices[1:]:
+        r = r.mm(m)
+    return r
+
+
+def multi_dot(tensors):
+    ts = list(tensors)
+    first1 = ts[0].dim() == 1
+    last1 = ts[-1].dim() == 1
+    if first1:
+        ts[0] = ts[0].unsqueeze(0)
+    if last1:
+        ts[-1] = ts[-1].unsqueeze(1)
+    r = chain_matmul(*ts)
+    if first1:
+        r = r.squeeze(0)
+    if last1:
+        r = r.squeeze(-1)
+    return r

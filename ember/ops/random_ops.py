@@ -1,0 +1,96 @@
+"""In-place random fills (uniform_, normal_, bernoulli_, random_, exponential_, ...) on
+ember._random's torch-identical streams. They overwrite data, so they have no gradient; like
+torch, they are allowed on leaves that require grad only under no_grad."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _random as R
+from .._tensor import Tensor, _wrap
+from .inplace import check_inplace
+
+
+def _gen(generator):
+    return R.default_generator if generator is None else getattr(generator, "_gen", generator)
+
+
+def _fill(self, arr):
+    check_inplace(self)
+    d = self._data
+    if type(d) is not np.ndarray:
+        from ..backend import to_device
+        arr = to_device(arr, self.device)
+    d[...] = arr
+    self._bump()
+    return self
+
+
+def _fresh_shape(self):
+    return self._data.shape
+
+
+def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
+    if "from" in kw:
+        from_ = kw.pop("from")
+    return _fill(self, R.uniform(_gen(generator), _fresh_shape(self), self._data.dtype,
+                                 float(from_), float(to)))
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill(self, R.normal(_gen(generator), _fresh_shape(self), self._data.dtype,
+                                float(mean), float(std)))
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    g = _gen(generator)
+    if isinstance(p, Tensor):
+        arr = R.bernoulli_tensor(g, np.broadcast_to(p._data, self._data.shape), self._data.dtype)
+    else:
+        arr = R.bernoulli_scalar(g, _fresh_shape(self), float(p), self._data.dtype)
+    return _fill(self, arr)
+
+
+def bernoulli(self, p=None, *, generator=None):
+    from .._creation import bernoulli as b
+    return b(self, p, generator=generator)
+
+
+def random_(self, from_=None, to=None, *, generator=None, **kw):
+    if "from" in kw:
+        from_ = kw.pop("from")
+    g = _gen(generator)
+    if from_ is not None and to is None:
+        from_, to = 0, from_
+    if from_ is None:
+        arr = R.random_(g, _fresh_shape(self), self._data.dtype)
+    else:
+        arr = R.random_(g, _fresh_shape(self), self._data.dtype, int(from_),
+                        None if to is None else int(to))
+    return _fill(self, arr)
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    return _fill(self, R.exponential(_gen(generator), _fresh_shape(self), self._data.dtype,
+                                     float(lambd)))
+
+
+def geometric_(self, p, *, generator=None):
+    return _fill(self, R.geometric(_gen(generator), _fresh_shape(self), self._data.dtype,
+                                   float(p)))
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    return _fill(self, R.cauchy(_gen(generator), _fresh_shape(self), self._data.dtype,
+                                float(median), float(sigma)))
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    return _fill(self, R.log_normal(_gen(generator), _fresh_shape(self), self._data.dtype,
+                                    float(mean), float(std)))
+
+
+def multinomial(self, num_samples, replacement=False, *, generator=None):
+    from .._creation import multinomial as m
+    return m(self, num_samples, replacement, generator=generator)

@@ -1,0 +1,974 @@
+"""Reductions: sum, mean, prod, var/std, max/min, amax/amin, argmax, all/any, norms, logsumexp,
+cumsum/cumprod, sort/argsort/topk, median, unique, count_nonzero.
+
+Backward of a reduction re-expands the gradient over the reduced dims (`_unreduce`); for
+max/min/sort/topk/median it is index-based, scattering into the chosen positions.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .. import _dtype as D
+from .. import return_types as RT
+from .._tensor import Tensor, _wrap
+from ..autograd.op import Op, _wrapa
+from ..backend import array_module
+from ._broadcast import wrap_dim, wrap_dims, reduce_axes
+
+ndarray = np.ndarray
+
+
+def _xp(a):
+    return np if type(a) is ndarray else array_module(a)
+
+
+def _axes(dim, ndim):
+    """torch dim argument -> numpy axis (None = all dims)."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        return wrap_dims(tuple(int(d) for d in dim), ndim)
+    return (wrap_dim(int(dim), ndim),)
+
+
+def _kept_shape(shape, axes):
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _unreduce(grad, shape, axes, keepdim):
+    """Broadcast a reduced gradient back to the input shape (differentiable)."""
+    if not keepdim and len(shape):
+        grad = grad.reshape(_kept_shape(shape, axes))
+    return grad.expand(shape)
+
+
+def _is_low_float(dt):
+    return dt == np.float16 or dt.name == "bfloat16"
+
+
+class SumToSize(Op):
+    """Sum a broadcast gradient down to `shape` (the backward of expand/broadcasting)."""
+    node_name = "SumToSizeBackward0"
+
+    def forward(self, x, shape=()):
+        self.in_shape = x.shape
+        axes = reduce_axes(x.shape, shape)
+        r = x.sum(axis=axes, keepdims=True, dtype=np.float32 if _is_low_float(x.dtype) else None)
+        return r.reshape(shape).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return grad.expand(self.in_shape)
+
+
+class Sum(Op):
+    """Sum over dims (SumBackward0 for all dims, SumBackward1 with dim)."""
+
+    def forward(self, x, dim=None, keepdim=False, dtype=None):
+        self.shape = x.shape
+        self.axes = axes = _axes(dim, x.ndim)
+        self.keepdim = keepdim
+        xp = _xp(x)
+        if dtype is not None:
+            x = x.astype(dtype.np)
+        elif x.dtype.kind in "biu":
+            x = x.astype(np.int64)
+        if _is_low_float(x.dtype):
+            return x.sum(axis=axes, keepdims=keepdim, dtype=np.float32).astype(x.dtype)
+        return xp.sum(x, axis=axes, keepdims=keepdim)
+
+    def backward(self, grad):
+        return _unreduce(grad, self.shape, self.axes, self.keepdim)
+
+
+class SumDim(Sum):
+    node_name = "SumBackward1"
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Sum of elements, over `dim` if given (see torch.sum)."""
+    if isinstance(dim, D.dtype):
+        dim, dtype = None, dim
+    r = (Sum if dim is None else SumDim).apply(input, dim=dim, keepdim=keepdim, dtype=dtype)
+    return r if out is None else _out(out, r)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    return sum(input.masked_fill(input.isnan(), 0), dim, keepdim, dtype=dtype)
+
+
+def _out(out, r):
+    from .inplace import copy_into_out
+    return copy_into_out(out, r)
+
+
+class Mean(Op):
+    """Mean over dims (MeanBackward0 for all dims, MeanBackward1 with dim)."""
+
+    def forward(self, x, dim=None, keepdim=False, dtype=None):
+        if dtype is not None:
+            x = x.astype(dtype.np)
+        elif x.dtype.kind in "biu":
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {_legacy(x.dtype)}")
+        self.shape = x.shape
+        self.axes = axes = _axes(dim, x.ndim)
+        self.keepdim = keepdim
+        self.count = int(np.prod([x.shape[a] for a in axes])) if axes is not None else x.size
+        if _is_low_float(x.dtype):
+            return x.mean(axis=axes, keepdims=keepdim, dtype=np.float32).astype(x.dtype)
+        return _xp(x).mean(x, axis=axes, keepdims=keepdim)
+
+    def backward(self, grad):
+        return _unreduce(grad / self.count, self.shape, self.axes, self.keepdim)
+
+
+class MeanDim(Mean):
+    node_name = "MeanBackward1"
+
+
+def _legacy(npdt):
+    from .elementwise import _dtname
+    return _dtname(npdt)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Arithmetic mean (see torch.mean)."""
+    r = (Mean if dim is None else MeanDim).apply(input, dim=dim, keepdim=keepdim, dtype=dtype)
+    return r if out is None else _out(out, r)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    m = input.isnan().logical_not()
+    return sum(input.masked_fill(~m, 0), dim, keepdim, dtype=dtype) / sum(m, dim, keepdim)
+
+
+class Prod(Op):
+    """Product (ProdBackward0 all dims / ProdBackward1 with dim)."""
+
+    def forward(self, x, dim=None, keepdim=False, dtype=None):
+        if dtype is not None:
+            x = x.astype(dtype.np)
+        elif x.dtype.kind in "biu":
+            x = x.astype(np.int64)
+        self.save_inputs(0)
+        self.save_outputs(0)
+        self.shape = x.shape
+        self.axes = _axes(dim, x.ndim)
+        self.keepdim = keepdim
+        return _xp(x).prod(x, axis=self.axes, keepdims=keepdim)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        result, = self.saved_outputs()
+        g = _unreduce(grad, self.shape, self.axes, self.keepdim)
+        if not bool((x == 0).any()):
+            r = _unreduce(result, self.shape, self.axes, self.keepdim)
+            return g * r / x
+        # with zeros: product of all the other elements, computed directly
+        a = x._data
+        axes = self.axes if self.axes is not None else tuple(range(a.ndim))
+        others = np.empty_like(a)
+        flat_axes = axes
+        moved = np.moveaxis(a, flat_axes, tuple(range(a.ndim - len(axes), a.ndim)))
+        lead = moved.shape[:a.ndim - len(axes)]
+        m = moved.reshape(lead + (-1,))
+        left = np.cumprod(np.concatenate([np.ones(lead + (1,), a.dtype), m[..., :-1]], -1), -1)
+        right = np.flip(np.cumprod(np.concatenate(
+            [np.ones(lead + (1,), a.dtype), np.flip(m, -1)[..., :-1]], -1), -1), -1)
+        o = (left * right).reshape(moved.shape)
+        others = np.moveaxis(o, tuple(range(a.ndim - len(axes), a.ndim)), flat_axes)
+        return g * _wrap(others)
+
+
+class ProdDim(Prod):
+    node_name = "ProdBackward1"
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Product of elements (see torch.prod)."""
+    r = (Prod if dim is None else ProdDim).apply(input, dim=dim, keepdim=keepdim, dtype=dtype)
+    return r if out is None else _out(out, r)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+class Var(Op):
+    def forward(self, x, dim=None, correction=1, keepdim=False):
+        if x.dtype.kind in "biu":
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+        self.save_inputs(0)
+        self.axes = _axes(dim, x.ndim)
+        self.keepdim = keepdim
+        self.correction = correction
+        self.shape = x.shape
+        n = x.size if self.axes is None else int(np.prod([x.shape[a] for a in self.axes]))
+        self.n = n
+        low = _is_low_float(x.dtype)
+        xx = x.astype(np.float32) if low else x
+        xp = _xp(x)
+        m = xp.mean(xx, axis=self.axes, keepdims=True)
+        d = xx - m
+        s = xp.sum(d * d if d.dtype.kind != "c" else (d * d.conj()).real, axis=self.axes,
+                   keepdims=keepdim)
+        denom = builtins.max(n - correction, 0)
+        r = s / denom if denom else s * np.nan if n else s * np.nan
+        return r.astype(x.dtype) if low else r
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        g = _unreduce(grad, self.shape, self.axes, self.keepdim)
+        m = x.mean(dim=list(self.axes) if self.axes is not None else None, keepdim=True)
+        return g * (x - m) * (2.0 / builtins.max(self.n - self.correction, 0))
+
+
+class Std(Op):
+    def forward(self, x, dim=None, correction=1, keepdim=False):
+        v = Var.forward(self, x, dim, correction, keepdim)
+        self.save_outputs(0)
+        return _xp(v).sqrt(v)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        result, = self.saved_outputs()
+        g = _unreduce(grad / result, self.shape, self.axes, self.keepdim)
+        m = x.mean(dim=list(self.axes) if self.axes is not None else None, keepdim=True)
+        return (g * (x - m) * (1.0 / builtins.max(self.n - self.correction, 0))).masked_fill(
+            _unreduce(result == 0, self.shape, self.axes, self.keepdim), 0)
+
+
+def _var_args(dim, unbiased, correction):
+    if isinstance(dim, builtins.bool):  # var(x, unbiased) positional form
+        return None, dim, correction
+    return dim, unbiased, correction
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    """Variance with Bessel's correction by default (see torch.var)."""
+    dim, unbiased, correction = _var_args(dim, unbiased, correction)
+    r = Var.apply(input, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim)
+    return r if out is None else _out(out, r)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    """Standard deviation with Bessel's correction by default (see torch.std)."""
+    dim, unbiased, correction = _var_args(dim, unbiased, correction)
+    r = Std.apply(input, dim=dim, correction=_correction(unbiased, correction), keepdim=keepdim)
+    return r if out is None else _out(out, r)
+
+
+class StdMean(Op):
+    """(std, mean) in one node, as torch's StdMeanBackward0."""
+
+    def forward(self, x, dim=None, correction=1, keepdim=False):
+        s = Std.forward(self, x, dim, correction, keepdim)
+        self.save_outputs(0)
+        m = _xp(x).mean(x, axis=self.axes, keepdims=keepdim)
+        return s, m.astype(x.dtype)
+
+    def backward(self, gs, gm):
+        x, = self.saved_inputs()
+        result, = self.saved_outputs()
+        g = Std.backward(self, gs)
+        return g + _unreduce(gm / (self.n if self.n else 1), self.shape, self.axes, self.keepdim)
+
+
+class VarMean(Op):
+    def forward(self, x, dim=None, correction=1, keepdim=False):
+        v = Var.forward(self, x, dim, correction, keepdim)
+        m = _xp(x).mean(x, axis=self.axes, keepdims=keepdim)
+        return v, m.astype(x.dtype)
+
+    def backward(self, gv, gm):
+        return Var.backward(self, gv) + _unreduce(gm / (self.n if self.n else 1), self.shape,
+                                                  self.axes, self.keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) (see torch.std_mean)."""
+    dim, unbiased, correction = _var_args(dim, unbiased, correction)
+    return StdMean.apply(input, dim=dim, correction=_correction(unbiased, correction),
+                         keepdim=keepdim)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    dim, unbiased, correction = _var_args(dim, unbiased, correction)
+    return VarMean.apply(input, dim=dim, correction=_correction(unbiased, correction),
+                         keepdim=keepdim)
+
+
+# ---- max / min ------------------------------------------------------------------------------
+
+class MaxAll(Op):
+    """max over all elements (MaxBackward1): ties share the gradient evenly."""
+    node_name = "MaxBackward1"
+    fn = "max"
+
+    def forward(self, x):
+        if x.size == 0:
+            raise RuntimeError(f"{self.fn}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        self.save_inputs(0)
+        self.save_outputs(0)
+        xp = _xp(x)
+        if x.dtype.kind == "f" and xp.isnan(x).any():
+            return xp.asarray(np.nan, dtype=x.dtype)
+        return getattr(xp, self.fn)(x)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        result, = self.saved_outputs()
+        mask = x == result
+        return mask * (grad / mask.sum())
+
+
+class MinAll(MaxAll):
+    node_name = "MinBackward1"
+    fn = "min"
+
+
+class MaxDim(Op):
+    """max along a dim with indices (MaxBackward0): the gradient goes to the argmax."""
+    node_name = "MaxBackward0"
+    nondiff_outputs = (1,)
+    fn = "argmax"
+
+    def forward(self, x, dim=0, keepdim=False):
+        d = wrap_dim(dim, x.ndim)
+        if x.ndim and x.shape[d] == 0:
+            raise IndexError(f"{self.fn[3:]}(): Expected reduction dim {dim} to have non-zero "
+                             "size.")
+        self.shape, self.dim, self.keepdim = x.shape, d, keepdim
+        xp = _xp(x)
+        if x.ndim == 0:
+            return x.copy(), xp.zeros((), np.int64)
+        idx = getattr(xp, self.fn)(x, axis=d, keepdims=True)
+        if x.dtype.kind == "f":
+            nan = xp.isnan(x)
+            if nan.any():
+                nidx = xp.argmax(nan, axis=d, keepdims=True)
+                idx = xp.where(nan.any(axis=d, keepdims=True), nidx, idx)
+        vals = xp.take_along_axis(x, idx, axis=d)
+        if not keepdim:
+            idx = idx.squeeze(d)
+            vals = vals.squeeze(d)
+        self.save_outputs(1)
+        return vals, idx.astype(np.int64)
+
+    def backward(self, grad, _gi=None):
+        idx, = self.saved_outputs()
+        return _index_backward(grad, idx, self.shape, self.dim, self.keepdim)
+
+
+class MinDim(MaxDim):
+    node_name = "MinBackward0"
+    fn = "argmin"
+
+
+def _index_backward(grad, idx, shape, dim, keepdim):
+    """Scatter `grad` into zeros of `shape` at `idx` along dim (value_selecting_reduction)."""
+    if len(shape) == 0:
+        return grad
+    if not keepdim:
+        grad = grad.unsqueeze(dim)
+        idx = idx.unsqueeze(dim)
+    return grad.new_zeros(shape).scatter(dim, idx, grad)
+
+
+def max(input, dim=None, keepdim=False, *, out=None):
+    """max over everything, or (values, indices) along dim, or elementwise with a tensor."""
+    if isinstance(dim, Tensor):
+        from .elementwise import maximum
+        return maximum(input, dim, out=out)
+    if dim is None:
+        return MaxAll.apply(input)
+    return RT.max(MaxDim.apply(input, dim=dim, keepdim=keepdim))
+
+
+def min(input, dim=None, keepdim=False, *, out=None):
+    if isinstance(dim, Tensor):
+        from .elementwise import minimum
+        return minimum(input, dim, out=out)
+    if dim is None:
+        return MinAll.apply(input)
+    return RT.min(MinDim.apply(input, dim=dim, keepdim=keepdim))
+
+
+class Amax(Op):
+    """amax/amin: ties share the gradient evenly."""
+    fn = "max"
+
+    def forward(self, x, dim=(), keepdim=False):
+        self.save_inputs(0)
+        self.save_outputs(0)
+        self.shape = x.shape
+        self.axes = _axes(dim if dim != () else None, x.ndim)
+        self.keepdim = keepdim
+        return getattr(_xp(x), self.fn)(x, axis=self.axes, keepdims=keepdim)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        result, = self.saved_outputs()
+        r = _unreduce(result, self.shape, self.axes, self.keepdim)
+        mask = x == r
+        count = mask.sum(dim=list(self.axes) if self.axes is not None else None, keepdim=True)
+        g = _unreduce(grad, self.shape, self.axes, self.keepdim)
+        return g * mask / count
+
+
+class Amin(Amax):
+    fn = "min"
+
+
+def amax(input, dim=(), keepdim=False, *, out=None):
+    r = Amax.apply(input, dim=dim, keepdim=keepdim)
+    return r if out is None else _out(out, r)
+
+
+def amin(input, dim=(), keepdim=False, *, out=None):
+    r = Amin.apply(input, dim=dim, keepdim=keepdim)
+    return r if out is None else _out(out, r)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    return RT.aminmax((amin(input, () if dim is None else dim, keepdim),
+                       amax(input, () if dim is None else dim, keepdim)))
+
+
+def _argfn(fn):
+    def f(input, dim=None, keepdim=False):
+        x = input._data
+        xp = _xp(x)
+        if x.size == 0:
+            raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0.")
+        nan = x.dtype.kind == "f" and xp.isnan(x).any()
+        if dim is None:
+            i = xp.argmax(xp.isnan(x)) if nan else getattr(xp, fn)(x)
+            r = xp.asarray(i, dtype=np.int64)
+            if keepdim:
+                r = r.reshape((1,) * x.ndim)
+            return _wrap(r)
+        d = wrap_dim(dim, x.ndim)
+        if x.ndim == 0:
+            return _wrap(xp.zeros((), np.int64))
+        i = getattr(xp, fn)(x, axis=d, keepdims=keepdim)
+        if nan:
+            isn = xp.isnan(x)
+            i = xp.where(isn.any(axis=d, keepdims=keepdim), xp.argmax(isn, axis=d,
+                                                                      keepdims=keepdim), i)
+        return _wrap(xp.asarray(i, dtype=np.int64))
+    f.__name__ = fn
+    return f
+
+
+argmax = _argfn("argmax")
+argmin = _argfn("argmin")
+
+
+def all(input, dim=None, keepdim=False, *, out=None):
+    """True where all elements are nonzero (uint8 in, uint8 out, as torch)."""
+    x = input._data
+    axes = _axes(dim, x.ndim)
+    r = _xp(x).all(x, axis=axes, keepdims=keepdim)
+    r = _wrapa(r.astype(np.uint8) if x.dtype == np.uint8 else r)
+    return r if out is None else _out(out, r)
+
+
+def any(input, dim=None, keepdim=False, *, out=None):
+    x = input._data
+    axes = _axes(dim, x.ndim)
+    r = _xp(x).any(x, axis=axes, keepdims=keepdim)
+    r = _wrapa(r.astype(np.uint8) if x.dtype == np.uint8 else r)
+    return r if out is None else _out(out, r)
+
+
+def count_nonzero(input, dim=None):
+    x = input._data
+    return _wrapa(_xp(x).asarray(_xp(x).count_nonzero(x, axis=_axes(dim, x.ndim)),
+                                 dtype=np.int64))
+
+
+# ---- log-sum-exp, norms ------------------------------------------------------------------
+
+class Logsumexp(Op):
+    promote = 2
+
+    def forward(self, x, dim=(), keepdim=False):
+        self.save_inputs(0)
+        self.save_outputs(0)
+        self.shape = x.shape
+        self.axes = _axes(dim, x.ndim) if dim != () else tuple(range(x.ndim))
+        self.keepdim = keepdim
+        xp = _xp(x)
+        if x.size == 0:
+            return xp.log(xp.sum(xp.exp(x), axis=self.axes, keepdims=keepdim))
+        m = xp.max(x, axis=self.axes, keepdims=True)
+        m = xp.where(xp.isinf(m), 0, m)
+        s = xp.log(xp.sum(xp.exp(x - m), axis=self.axes, keepdims=True)) + m
+        return s if keepdim else s.reshape(_squeeze_shape(x.shape, self.axes))
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        result, = self.saved_outputs()
+        r = _unreduce(result, self.shape, self.axes, self.keepdim)
+        return _unreduce(grad, self.shape, self.axes, self.keepdim) * (x - r).exp()
+
+
+def _squeeze_shape(shape, axes):
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def logsumexp(input, dim=(), keepdim=False, *, out=None):
+    """log(sum(exp(input))) computed stably (see torch.logsumexp)."""
+    if input._data.dtype.kind in "biu":
+        input = input.to(D.get_default_dtype())
+    r = Logsumexp.apply(input, dim=dim, keepdim=keepdim)
+    return r if out is None else _out(out, r)
+
+
+class VectorNorm(Op):
+    """p-norm over dims (LinalgVectorNormBackward0)."""
+    node_name = "LinalgVectorNormBackward0"
+
+    def forward(self, x, ord=2, dim=None, keepdim=False, dtype=None):
+        if dtype is not None:
+            x = x.astype(dtype.np)
+        if x.dtype.kind in "biu":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                               f"as input. Got {_legacy(x.dtype)}")
+        self.save_inputs(0)
+        self.save_outputs(0)
+        self.shape = x.shape
+        self.axes = _axes(dim, x.ndim)
+        self.keepdim = keepdim
+        self.ord = ord
+        xp = _xp(x)
+        a = xp.abs(x)
+        low = _is_low_float(a.dtype)
+        if low:
+            a = a.astype(np.float32)
+        if ord == 2:
+            r = xp.sqrt(xp.sum(a * a, axis=self.axes, keepdims=keepdim))
+        elif ord == float("inf"):
+            r = xp.max(a, axis=self.axes, keepdims=keepdim)
+        elif ord == float("-inf"):
+            r = xp.min(a, axis=self.axes, keepdims=keepdim)
+        elif ord == 0:
+            r = xp.sum(a != 0, axis=self.axes, keepdims=keepdim).astype(a.dtype)
+        elif ord == 1:
+            r = xp.sum(a, axis=self.axes, keepdims=keepdim)
+        else:
+            r = xp.sum(a ** ord, axis=self.axes, keepdims=keepdim) ** (1.0 / ord)
+        return r.astype(x.real.dtype if x.dtype.kind == "c" else x.dtype)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        result, = self.saved_outputs()
+        p = self.ord
+        g = _unreduce(grad, self.shape, self.axes, self.keepdim)
+        r = _unreduce(result, self.shape, self.axes, self.keepdim)
+        if p == 2:
+            return (g * x / r).masked_fill(r == 0, 0)
+        if p == 1:
+            return g * x.sgn()
+        if p == 0:
+            return g * 0
+        if p in (float("inf"), float("-inf")):
+            mask = x.abs() == r
+            count = mask.sum(dim=list(self.axes) if self.axes is not None else None,
+                             keepdim=True)
+            return g * x.sgn() * mask / count
+        return (g * x.sgn() * x.abs().pow(p - 1) / r.pow(p - 1)).masked_fill(r == 0, 0)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm: 'fro' / 2 / p-norm over all elements or dims; 'nuc' for matrices."""
+    if isinstance(p, str):
+        if p == "fro":
+            p = 2
+        elif p == "nuc":
+            from .linalg import matrix_norm
+            return matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim,
+                               keepdim=keepdim)
+        else:
+            raise RuntimeError(f"norm(): unknown norm type {p}")
+    if p is None:
+        p = 2
+    if isinstance(dim, int):
+        dim = (dim,)
+    r = VectorNorm.apply(input, ord=p, dim=dim, keepdim=keepdim, dtype=dtype)
+    return r if out is None else _out(out, r)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    if isinstance(dim, int):
+        dim = (dim,)
+    r = VectorNorm.apply(x, ord=ord, dim=dim, keepdim=keepdim, dtype=dtype)
+    return r if out is None else _out(out, r)
+
+
+# ---- scans -------------------------------------------------------------------------------
+
+class Cumsum(Op):
+    def forward(self, x, dim=0, dtype=None):
+        self.dim = d = wrap_dim(dim, x.ndim)
+        if dtype is not None:
+            x = x.astype(dtype.np)
+        elif x.dtype.kind in "biu":
+            x = x.astype(np.int64)
+        if x.ndim == 0:
+            return x.copy()
+        return _xp(x).cumsum(x, axis=d)
+
+    def backward(self, grad):
+        if grad.dim() == 0:
+            return grad
+        return grad.flip(self.dim).cumsum(self.dim).flip(self.dim)
+
+
+def cumsum(input, dim, *, dtype=None, out=None):
+    r = Cumsum.apply(input, dim=dim, dtype=dtype)
+    return r if out is None else _out(out, r)
+
+
+class Cumprod(Op):
+    def forward(self, x, dim=0, dtype=None):
+        self.dim = d = wrap_dim(dim, x.ndim)
+        if dtype is not None:
+            x = x.astype(dtype.np)
+        elif x.dtype.kind in "biu":
+            x = x.astype(np.int64)
+        self.save_inputs(0)
+        self.save_outputs(0)
+        if x.ndim == 0:
+            return x.copy()
+        return _xp(x).cumprod(x, axis=d)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        result, = self.saved_outputs()
+        if grad.dim() == 0:
+            return grad
+        d = self.dim
+        if not bool((x == 0).any()):
+            return (grad * result).flip(d).cumsum(d).flip(d) / x
+        # general case (zeros present): O(n^2) along dim, done on arrays
+        a, g = x._data, grad._data
+        am = np.moveaxis(a, d, -1)
+        gm = np.moveaxis(g, d, -1)
+        n = am.shape[-1]
+        out = np.zeros_like(am)
+        for k in range(n):
+            # d out_j / d x_k = prod_{i<=j, i!=k} x_i for j >= k
+            others = am.copy()
+            others[..., k] = 1
+            cp = np.cumprod(others, axis=-1)
+            out[..., k] = np.sum(gm[..., k:] * cp[..., k:], axis=-1)
+        return _wrap(np.moveaxis(out, -1, d))
+
+
+def cumprod(input, dim, *, dtype=None, out=None):
+    r = Cumprod.apply(input, dim=dim, dtype=dtype)
+    return r if out is None else _out(out, r)
+
+
+def _cum_ext(fn_name, rt):
+    def f(input, dim):
+        x = input._data
+        d = wrap_dim(dim, x.ndim)
+        if x.ndim == 0:
+            return rt((input.clone(), _wrap(np.zeros((), np.int64))))
+        acc = getattr(np, fn_name).accumulate(x, axis=d)
+        n = x.shape[d]
+        ar = np.arange(n).reshape([-1 if i == d else 1 for i in range(x.ndim)])
+        hit = np.where(x == acc, ar, -1)
+        idx = np.maximum.accumulate(hit, axis=d).astype(np.int64)
+        values = input.gather(d, _wrap(idx)) if input._rg else _wrap(acc)
+        return rt((values, _wrap(idx)))
+    return f
+
+
+cummax = _cum_ext("maximum", RT.cummax)
+cummin = _cum_ext("minimum", RT.cummin)
+
+
+# ---- sorting -----------------------------------------------------------------------------
+
+def _sort_indices(x, d, descending, xp):
+    if descending:
+        rev = xp.flip(x, axis=d)
+        if x.dtype.kind == "f":
+            # NaN sorts as the largest value
+            idx = xp.argsort(rev, axis=d, kind="stable")
+        else:
+            idx = xp.argsort(rev, axis=d, kind="stable")
+        idx = xp.flip(idx, axis=d)
+        return (x.shape[d] - 1) - idx
+    return xp.argsort(x, axis=d, kind="stable")
+
+
+class Sort(Op):
+    nondiff_outputs = (1,)
+
+    def forward(self, x, dim=-1, descending=False, stable=False):
+        self.shape = x.shape
+        if x.ndim == 0:
+            self.dim = 0
+            return x.copy(), _xp(x).zeros((), np.int64)
+        d = self.dim = wrap_dim(dim, x.ndim)
+        xp = _xp(x)
+        idx = _sort_indices(x, d, descending, xp).astype(np.int64)
+        self.save_outputs(1)
+        return xp.take_along_axis(x, idx, axis=d), idx
+
+    def backward(self, grad, _gi=None):
+        idx, = self.saved_outputs()
+        if len(self.shape) == 0:
+            return grad
+        return grad.new_zeros(self.shape).scatter(self.dim, idx, grad)
+
+
+def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+    """Sorted values and the permutation (see torch.sort); ties keep their order."""
+    if isinstance(dim, builtins.bool):
+        dim, descending = -1, dim
+    return RT.sort(Sort.apply(input, dim=dim, descending=descending, stable=stable))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    x = input._data
+    if x.ndim == 0:
+        return _wrap(np.zeros((), np.int64))
+    d = wrap_dim(dim, x.ndim)
+    return _wrap(_sort_indices(x, d, descending, _xp(x)).astype(np.int64))
+
+
+def msort(input):
+    return sort(input, 0)[0]
+
+
+class Topk(Op):
+    nondiff_outputs = (1,)
+
+    def forward(self, x, k=1, dim=-1, largest=True, sorted=True):
+        self.shape = x.shape
+        d = self.dim = wrap_dim(dim, x.ndim) if x.ndim else 0
+        n = x.shape[d] if x.ndim else 1
+        if k > n or k < 0:
+            raise RuntimeError("selected index k out of range")
+        xp = _xp(x)
+        if x.ndim == 0:
+            return x.copy(), xp.zeros((), np.int64)
+        idx = _sort_indices(x, d, largest, xp)
+        idx = xp.take(idx, xp.arange(k), axis=d).astype(np.int64)
+        self.save_outputs(1)
+        return xp.take_along_axis(x, idx, axis=d), idx
+
+    def backward(self, grad, _gi=None):
+        idx, = self.saved_outputs()
+        if len(self.shape) == 0:
+            return grad
+        return grad.new_zeros(self.shape).scatter(self.dim, idx, grad)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    """The k largest (or smallest) values and their indices (see torch.topk)."""
+    return RT.topk(Topk.apply(input, k=k, dim=dim, largest=largest, sorted=sorted))
+
+
+class Kthvalue(Op):
+    nondiff_outputs = (1,)
+
+    def forward(self, x, k=1, dim=-1, keepdim=False):
+        self.shape = x.shape
+        d = self.dim = wrap_dim(dim, x.ndim) if x.ndim else 0
+        self.keepdim = keepdim
+        xp = _xp(x)
+        if x.ndim == 0:
+            return x.copy(), xp.zeros((), np.int64)
+        n = x.shape[d]
+        if not 1 <= k <= n:
+            raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}")
+        idx = xp.take(xp.argsort(x, axis=d, kind="stable"), [k - 1], axis=d).astype(np.int64)
+        vals = xp.take_along_axis(x, idx, axis=d)
+        if not keepdim:
+            idx, vals = idx.squeeze(d), vals.squeeze(d)
+        self.save_outputs(1)
+        return vals, idx
+
+    def backward(self, grad, _gi=None):
+        idx, = self.saved_outputs()
+        return _index_backward(grad, idx, self.shape, self.dim, self.keepdim)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    return RT.kthvalue(Kthvalue.apply(input, k=k, dim=dim, keepdim=keepdim))
+
+
+class MedianAll(Op):
+    """median of all elements: the lower of the two middle values (MedianBackward0)."""
+    node_name = "MedianBackward0"
+
+    def forward(self, x):
+        self.shape = x.shape
+        f = x.reshape(-1)
+        xp = _xp(x)
+        if f.size == 0:
+            return xp.asarray(np.nan, x.dtype)
+        if x.dtype.kind == "f" and xp.isnan(f).any():
+            i = int(xp.argmax(xp.isnan(f)))
+        else:
+            order = xp.argsort(f, kind="stable")
+            i = int(order[(f.size - 1) // 2])
+        self.index = i
+        return f[i].copy()
+
+    def backward(self, grad):
+        z = grad.new_zeros((int(np.prod(self.shape)),))
+        z = z.index_put((_wrap(np.array([self.index])),), grad.reshape(1))
+        return z.reshape(self.shape)
+
+
+class MedianDim(Op):
+    node_name = "MedianBackward1"
+    nondiff_outputs = (1,)
+
+    def forward(self, x, dim=-1, keepdim=False):
+        self.shape = x.shape
+        d = self.dim = wrap_dim(dim, x.ndim) if x.ndim else 0
+        self.keepdim = keepdim
+        xp = _xp(x)
+        if x.ndim == 0:
+            return x.copy(), xp.zeros((), np.int64)
+        n = x.shape[d]
+        order = xp.argsort(x, axis=d, kind="stable")
+        idx = xp.take(order, [(n - 1) // 2], axis=d).astype(np.int64)
+        if x.dtype.kind == "f":
+            isn = xp.isnan(x)
+            idx = xp.where(isn.any(axis=d, keepdims=True), xp.argmax(isn, axis=d, keepdims=True),
+                           idx)
+        vals = xp.take_along_axis(x, idx, axis=d)
+        if not keepdim:
+            idx, vals = idx.squeeze(d), vals.squeeze(d)
+        self.save_outputs(1)
+        return vals, idx
+
+    def backward(self, grad, _gi=None):
+        idx, = self.saved_outputs()
+        return _index_backward(grad, idx, self.shape, self.dim, self.keepdim)
+
+
+def median(input, dim=None, keepdim=False, *, out=None):
+    """Lower median, overall or (values, indices) along dim (see torch.median)."""
+    if dim is None:
+        return MedianAll.apply(input)
+    return RT.median(MedianDim.apply(input, dim=dim, keepdim=keepdim))
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    x = input._data
+    if dim is None:
+        f = x.reshape(-1)
+        f = f[~np.isnan(f)] if x.dtype.kind == "f" else f
+        if f.size == 0:
+            return _wrap(np.asarray(np.nan, x.dtype))
+        return _wrapa(np.sort(f, kind="stable")[(f.size - 1) // 2])
+    raise NotImplementedError("ember: nanmedian with dim is not implemented")
+
+
+def mode(input, dim=-1, keepdim=False):
+    x = input._data
+    d = wrap_dim(dim, x.ndim) if x.ndim else 0
+    xm = np.moveaxis(x, d, -1)
+    flat = xm.reshape(-1, xm.shape[-1]) if x.ndim else x.reshape(1, 1)
+    vals = np.empty(flat.shape[0], x.dtype)
+    idxs = np.empty(flat.shape[0], np.int64)
+    for r in range(flat.shape[0]):
+        u, c = np.unique(flat[r], return_counts=True)
+        v = u[np.argmax(c)]  # smallest of the most frequent values
+        vals[r] = v
+        idxs[r] = np.nonzero(flat[r] == v)[0][-1]
+    shp = xm.shape[:-1]
+    vals, idxs = vals.reshape(shp), idxs.reshape(shp)
+    if keepdim and x.ndim:
+        vals, idxs = np.expand_dims(vals, d), np.expand_dims(idxs, d)
+    return RT.mode((_wrapa(vals), _wrapa(idxs)))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """Sorted unique values, optionally with inverse indices and counts (see torch.unique)."""
+    x = input._data
+    if dim is None:
+        res = np.unique(x.reshape(-1), return_inverse=return_inverse,
+                        return_counts=return_counts)
+    else:
+        res = np.unique(x, return_inverse=return_inverse, return_counts=return_counts,
+                        axis=wrap_dim(dim, x.ndim))
+    if not (return_inverse or return_counts):
+        return _wrap(res)
+    res = list(res)
+    out = [_wrap(res[0])]
+    k = 1
+    if return_inverse:
+        inv = res[k].astype(np.int64)
+        out.append(_wrap(inv.reshape(x.shape) if dim is None else inv.reshape(-1)))
+        k += 1
+    if return_counts:
+        out.append(_wrap(res[k].astype(np.int64)))
+    return tuple(out)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    x = input._data.reshape(-1) if dim is None else input._data
+    if dim is not None:
+        raise NotImplementedError("ember: unique_consecutive with dim is not implemented")
+    if x.size == 0:
+        keep = np.zeros(0, bool)
+    else:
+        keep = np.concatenate([[True], x[1:] != x[:-1]])
+    vals = x[keep]
+    out = [_wrap(vals)]
+    if return_inverse:
+        out.append(_wrap((np.cumsum(keep) - 1).astype(np.int64).reshape(input._data.shape)))
+    if return_counts:
+        starts = np.nonzero(keep)[0]
+        out.append(_wrap(np.diff(np.append(starts, x.size)).astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(input, weights=None, minlength=0):
+    x = input._data
+    if x.ndim != 1:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    w = None if weights is None else weights._data
+    r = np.bincount(x, weights=w, minlength=minlength)
+    if w is None:
+        r = r.astype(np.int64)
+    elif w.dtype == np.float32:
+        r = r.astype(np.float32)
+    return _wrap(r)
+
+
+def histc(input, bins=100, min=0, max=0):
+    x = input._data
+    lo, hi = float(min), float(max)
+    if lo == hi:
+        lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    h, _ = np.histogram(x, bins=bins, range=(lo, hi))
+    return _wrap(h.astype(x.dtype))
