@@ -160,4 +160,26 @@ def compile(model=None, **kwargs):
 
 from builtins import bool as builtins_bool  # noqa: E402
 
+# Subpackages load on first use, so `import ember` stays fast (torch imports everything).
+_LAZY_MODULES = {"nn", "optim", "utils", "profiler", "serialization", "hub", "testing",
+                 "compat", "functional", "jit", "distributions", "special", "fft", "overrides",
+                 "types", "multiprocessing", "amp", "backends", "library", "onnx", "vision"}
+_LAZY_ATTRS = {"save": "serialization", "load": "serialization"}
+
+
+def __getattr__(name):
+    import importlib
+    if name in _LAZY_MODULES:
+        try:
+            return importlib.import_module(f"ember.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"ember.{name}":
+                raise
+            raise AttributeError(f"module 'ember' has no attribute '{name}' (ember does not "
+                                 f"implement torch.{name} yet)") from None
+    if name in _LAZY_ATTRS:
+        return getattr(importlib.import_module(f"ember.{_LAZY_ATTRS[name]}"), name)
+    raise AttributeError(f"module 'ember' has no attribute '{name}' (ember does not implement "
+                         f"torch.{name})")
+
 __version__ = "2.13.0+ember"
