@@ -6,8 +6,6 @@ gives the same bits, and states move between torch and ember as the same 5056 ra
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import math
 import os
 import warnings
@@ -61,7 +59,8 @@ class Generator:
 
     # -- seeding ----------------------------------------------------------------------------------
     def _set_seed(self, seed64):
-        # CPUGeneratorImpl::set_current_seed: drop both normal caches, init_genrand(seed & 0xffffffff)
+        # CPUGeneratorImpl::set_current_seed: drop both normal caches, then
+        # init_genrand(seed & 0xffffffff); initial_seed() keeps all 64 bits
         self._seed = seed64
         self._mt._legacy_seeding(seed64 & 0xFFFFFFFF)
         self._fresh = True            # torch stores next=0 (not 624) until the first draw
@@ -69,7 +68,7 @@ class Generator:
         self._next_float_normal = None
 
     def manual_seed(self, seed):
-        """Generator.manual_seed: negative seeds wrap to uint64 (-1 -> 2**64-1); out of range -> ValueError."""
+        """Generator.manual_seed: negatives wrap to uint64 (-1 -> 2**64-1), as torch does."""
         if isinstance(seed, (np.integer,)):
             raise TypeError("an integer is required")      # torch's C++ unpacker refuses numpy ints
         if isinstance(seed, bool) or not isinstance(seed, int):
@@ -90,7 +89,7 @@ class Generator:
 
     # -- state as torch's bytes -------------------------------------------------------------------
     def get_state_bytes(self):
-        """Generator.get_state(): the 5056-byte CPUGeneratorImplState (little-endian, zero padding)."""
+        """Generator.get_state(): the 5056-byte CPUGeneratorImplState (little-endian, 0-padded)."""
         st = self._mt.state["state"]
         pos = int(st["pos"])
         buf = np.zeros(_STATE_BYTES, np.uint8)
@@ -109,12 +108,13 @@ class Generator:
             buf[_OFF_NORMAL_Y:_OFF_NORMAL_Y + 8].view(np.float64)[0] = self._next_double_normal
             buf[_OFF_NORMAL_VALID:_OFF_NORMAL_VALID + 4].view(np.int32)[0] = 1
         if self._next_float_normal is not None:
-            buf[_OFF_FLOAT_NORMAL:_OFF_FLOAT_NORMAL + 4].view(np.float32)[0] = self._next_float_normal
+            buf[_OFF_FLOAT_NORMAL:_OFF_FLOAT_NORMAL + 4].view(np.float32)[0] = \
+                self._next_float_normal
             buf[_OFF_FLOAT_VALID] = 1
         return buf
 
     def set_state_bytes(self, arr):
-        """Generator.set_state(): accepts the bytes torch.get_rng_state() gives (uint8, 5056 long)."""
+        """Generator.set_state(): takes the bytes torch.get_rng_state() gives (uint8, 5056 long)."""
         a = np.asarray(arr)
         if a.dtype != np.uint8:
             raise TypeError("RNG state must be a torch.ByteTensor")
@@ -128,7 +128,7 @@ class Generator:
         nxt = int(a[_OFF_NEXT:_OFF_NEXT + 8].view(np.uint64)[0]) & 0xFFFFFFFF
         if not (seeded and 0 < left <= _N and nxt <= _N):
             raise RuntimeError("Invalid mt19937 state")
-        # torch draws state[next..] until `left` runs out; NumPy only knows pos with pos + left == 625
+        # torch draws state[next..] until `left` runs out; NumPy only has pos (pos + left == 625)
         # (the only shape torch itself ever produces, besides the freshly seeded left=1/next=0).
         if left == 1:
             pos = _N
@@ -210,10 +210,12 @@ def _tuple(shape):
 
 
 def _from_double(x, dt):
-    """static_cast<scalar_t>(double): Half/BFloat16 only have a float constructor, so go via float."""
-    if dt in (_F16, _BF16):
-        return x.astype(np.float32).astype(dt)
-    return x.astype(dt)
+    """static_cast<scalar_t>(double): Half/BFloat16 only have a float constructor, so go via float.
+    Overflow to inf is silent, as in C++."""
+    with np.errstate(over="ignore"):
+        if dt in (_F16, _BF16):
+            return x.astype(np.float32).astype(dt)
+        return x.astype(dt)
 
 
 def _from_int64(x, dt):
@@ -467,8 +469,9 @@ def uniform(gen, shape, npdtype, low=0.0, high=1.0):
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={low:g} > to={high:g}")
     if not high - low <= hi:
-        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{_torch_scalar_name(dt)}"
-                           f">::max(), but found to={high:g} and from={low:g} which result in "
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<"
+                           f"{_torch_scalar_name(dt)}>::max(), but found to={high:g} and "
+                           f"from={low:g} which result in "
                            f"to-from to exceed the limit")
     n = _numel(shape)
     if dt == _F64:
@@ -477,15 +480,16 @@ def uniform(gen, shape, npdtype, low=0.0, high=1.0):
         return v.reshape(shape)
     frm, to = np.float32(low), np.float32(high)
     v = _fma_scalar_args(_float24(gen, n), to - frm, frm, _fma32)   # opmath: float
-    v = v.astype(dt)
-    to_s, frm_s = to.astype(dt), frm.astype(dt)
+    v = _from_double(v, dt)
+    to_s, frm_s = _from_double(to, dt), _from_double(frm, dt)
     v[v == to_s] = frm_s
     return v.reshape(shape)
 
 
 def normal(gen, shape, npdtype, mean=0.0, std=1.0):
     """torch.randn / Tensor.normal_(mean, std). numel >= 16: normal_fill (uniforms, Box-Muller in
-    blocks of 16, the ragged tail redone on 16 fresh uniforms); else the cached scalar Box-Muller."""
+    blocks of 16, the ragged tail redone on 16 fresh uniforms); else the cached scalar
+    Box-Muller."""
     shape, dt = _tuple(shape), np.dtype(npdtype)
     _check_float(dt, "normal_kernel_cpu")
     mean, std = float(mean), float(std)
@@ -512,7 +516,7 @@ def normal(gen, shape, npdtype, mean=0.0, std=1.0):
     out[:full] = _box_muller16_f32(u[:full].reshape(-1, 16), mean, std).reshape(-1)
     if n != full:
         out[n - 16:] = _box_muller16_f32(_float24(gen, 16).reshape(1, 16), mean, std)[0]
-    return out.astype(dt).reshape(shape)
+    return _from_double(out, dt).reshape(shape)
 
 
 def normal_tensor(gen, mean, std, npdtype=None):
@@ -540,9 +544,10 @@ def normal_tensor(gen, mean, std, npdtype=None):
 def _binop(a, b, op, dt):
     """a `op` b the way an in-place CPU binary kernel does it: reduced floats compute in float32."""
     b = np.asarray(b)
-    if dt in (_F16, _BF16):
-        return op(a.astype(np.float32), b.astype(np.float32)).astype(dt)
-    return op(a, b.astype(dt)).astype(dt)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        if dt in (_F16, _BF16):
+            return op(a.astype(np.float32), b.astype(np.float32)).astype(dt)
+        return op(a, b.astype(dt)).astype(dt)
 
 
 def _cast_back_int64(v, dt):
@@ -607,8 +612,8 @@ def randint(gen, low, high, shape, npdtype=np.int64):
     if dt in _FLOATS:
         low, high = _update_from(low, dt), _update_to(high, dt)
         if not low < high:
-            raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than 'to' casted "
-                               f"to dtype, but got from={low} >= to={high}")
+            raise RuntimeError("random_ expects 'from' casted to dtype to be less than 'to' "
+                               f"casted to dtype, but got from={low} >= to={high}")
     _check_from_to(low, high - 1, dt)
     n = _numel(shape)
     if n == 0:
@@ -635,8 +640,9 @@ def random_(gen, shape, npdtype, low=None, high=None):
             to_inc = 1 << _DIGITS[dt]
             low = _update_from(low, dt)
             if not low < to_inc:
-                raise RuntimeError("random_ expects 'from' casted to dtype to be less than or equal "
-                                   f"to 'to_inc' casted to dtype, but got from={low} > to_inc={to_inc}")
+                raise RuntimeError("random_ expects 'from' casted to dtype to be less than or "
+                                   "equal to 'to_inc' casted to dtype, but got "
+                                   f"from={low} > to_inc={to_inc}")
         else:
             to_inc = _limits(dt)[1]
         _check_from_to(low, to_inc, dt)
@@ -692,11 +698,10 @@ def _apply_swaps(j):
     parent = np.where(self_swap, prev, last_of)
     ptr = np.where(parent >= 0, parent, t)
     active = np.flatnonzero(ptr != t)
-    while active.size:                            # pointer jumping to the root: v = root index
+    while active.size:          # pointer jumping; a root r (ptr[r] == r) is the value itself
         nxt = ptr[ptr[active]]
         ptr[active] = nxt
         active = active[ptr[nxt] != nxt]
-        # (roots satisfy ptr[r] == r)
     fetched = np.where(prev >= 0, ptr[np.maximum(prev, 0)], j)
     return np.where(self_swap, ptr, fetched)
 
@@ -752,7 +757,8 @@ def bernoulli_scalar(gen, shape, p, npdtype):
 
 def bernoulli_tensor(gen, probs, npdtype=None):
     """torch.bernoulli(probs) / Tensor.bernoulli_(p_tensor): per element u < p, u a 53-bit double
-    when p is float64, else a 24-bit float compared with float(p)."""
+    when p is float64, else a 24-bit float compared with float(p). For self.bernoulli_(p) with a
+    smaller p, pass np.broadcast_to(p, self.shape) (torch expands p to self first)."""
     probs = np.asarray(probs)
     dt = np.dtype(npdtype) if npdtype is not None else probs.dtype
     n = probs.size
@@ -838,7 +844,8 @@ def log_normal(gen, shape, npdtype, mean=1.0, std=2.0):
     if not std > 0.0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
     _check_float(dt, "log_normal_cpu")
-    v = np.exp(_fma_scalar_args(_normal_seq(gen, _numel(shape)), std, mean, _fma64))
+    with np.errstate(over="ignore"):
+        v = np.exp(_fma_scalar_args(_normal_seq(gen, _numel(shape)), std, mean, _fma64))
     return _from_double(v, dt).reshape(shape)
 
 
@@ -849,7 +856,7 @@ def multinomial(gen, probs, num_samples, replacement=False):
     probs = np.asarray(probs)
     dt = probs.dtype
     if probs.ndim not in (1, 2):
-        raise RuntimeError(f"prob_dist must be 1 or 2 dim")
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
     if dt not in _FLOATS:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{_torch_scalar_name(dt)}")
@@ -858,7 +865,8 @@ def multinomial(gen, probs, num_samples, replacement=False):
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     n_cat = probs.shape[-1]
     if not replacement and num_samples > n_cat:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
     if n_cat > (1 << 24):
         raise RuntimeError("number of categories cannot exceed 2^24")
     if dt == _F16:
@@ -1045,15 +1053,27 @@ def _stl_nth_element(a, first, nth, last):
     _stl_insertion_sort(a, first, last)
 
 
-# std::lgamma from the C library: CPython's math.lgamma is its own implementation
-_libm = None
-try:
-    _libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-    _libm.lgamma.restype = ctypes.c_double
-    _libm.lgamma.argtypes = [ctypes.c_double]
-    _lgamma = _libm.lgamma
-except (OSError, AttributeError):   # pragma: no cover - non-glibc platforms
-    _lgamma = math.lgamma
+_LGAMMA = []
+
+
+def _c_lgamma():
+    """std::lgamma from the C library (CPython's math.lgamma is its own implementation); loaded on
+    first use, falling back to math.lgamma where no libm can be opened."""
+    if not _LGAMMA:
+        import ctypes
+        import ctypes.util
+        try:
+            libm = ctypes.CDLL("libm.so.6")
+        except OSError:   # pragma: no cover - non-glibc platforms
+            name = ctypes.util.find_library("m")
+            libm = ctypes.CDLL(name) if name else None
+        if libm is not None:
+            libm.lgamma.restype = ctypes.c_double
+            libm.lgamma.argtypes = [ctypes.c_double]
+            _LGAMMA.append(libm.lgamma)
+        else:             # pragma: no cover
+            _LGAMMA.append(math.lgamma)
+    return _LGAMMA[0]
 
 
 def poisson(gen, rates):
@@ -1084,6 +1104,7 @@ def poisson(gen, rates):
 
 def _poisson_walk(lam, buf):
     log, exp, sqrt, floor = math.log, math.exp, math.sqrt, math.floor
+    lgamma = _c_lgamma()
     out = []
     i = 0
     for L in lam:
@@ -1104,7 +1125,7 @@ def _poisson_walk(lam, buf):
                 if k < 0 or (us < 0.013 and V > us):
                     continue
                 if (log(V) + log(invalpha) - log(a / (us * us) + b)) <= (
-                        -L + k * loglam - _lgamma(k + 1.0)):
+                        -L + k * loglam - lgamma(k + 1.0)):
                     break
             out.append(k)
         elif L == 0:

@@ -521,3 +521,14 @@ def test_samplers_return_fresh_contiguous_arrays():
     assert R.uniform(g, (0, 3), np.float32).shape == (0, 3)
     assert R.normal(g, (), np.float64).shape == ()
     assert math.isfinite(float(R.normal(g, (), np.float64)))
+
+
+def test_overflow_to_inf_is_silent_like_torch():
+    g = pair(0)
+    assert_bits(R.normal(g, (100,), np.float16, 0, 60000),
+                torch.empty(100, dtype=torch.float16).normal_(0, 60000))
+    assert_bits(R.normal(g, (5,), np.float16, 0, 60000),
+                torch.empty(5, dtype=torch.float16).normal_(0, 60000))
+    assert_bits(R.log_normal(g, (50,), np.float32, 0, 200),
+                torch.empty(50).log_normal_(0, 200))
+    assert_same_state(g)

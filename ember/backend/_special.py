@@ -69,13 +69,14 @@ def erf(x):
 
 def erfc(x):
     """erfc: 1 - erf for x < 0.5; for larger x, a Chebyshev fit of erfc itself (no cancellation)."""
-    x = np.asarray(x, dtype=np.float64)
-    out = 1.0 - erf(x)
+    x0 = np.asarray(x, dtype=np.float64)
+    x = x0.reshape(-1)
+    out = np.asarray(1.0 - erf(x))
     big = x > 0.5
     if np.any(big):
         xb = x[big]
         out[big] = _erfc_pos(xb)
-    return out
+    return out.reshape(x0.shape)
 
 
 _ERFC = None

@@ -976,21 +976,27 @@ class ClampTensor(Op):
             if out is x else out
 
     def backward(self, grad):
+        # torch's clamp_backward / clamp_backward_min_max (derivatives.yaml)
         x, lo, hi = self.saved_inputs()
         nx, nlo, nhi = self.needs_input_grad
-        inside = None
-        glo = ghi = None
-        if lo is not None:
-            inside = x >= lo
+        z = grad.new_zeros(())
+        glo = ghi = gx = None
+        if lo is not None and hi is not None:
+            if nx:
+                gx = where((x >= lo) & (x <= hi), grad, z)
             if nlo:
-                glo = sum_to(grad * (x < lo), self.slo)
-        if hi is not None:
-            m = x <= hi
-            inside = m if inside is None else inside & m
+                glo = where((x < lo) & (lo < hi), grad, z)
             if nhi:
-                ghi = sum_to(grad * (x > hi), self.shi)
-        gx = sum_to(grad * inside, self.sx) if nx else None
-        return gx, glo, ghi
+                ghi = where((x > hi) | (hi < lo), grad, z)
+        elif lo is not None:
+            gx = where(x >= lo, grad, z) if nx else None
+            glo = where(x < lo, grad, z) if nlo else None
+        else:
+            gx = where(x <= hi, grad, z) if nx else None
+            ghi = where(x > hi, grad, z) if nhi else None
+        return (sum_to(gx, self.sx) if gx is not None else None,
+                sum_to(glo, self.slo) if glo is not None else None,
+                sum_to(ghi, self.shi) if ghi is not None else None)
 
 
 class Maximum(Op):

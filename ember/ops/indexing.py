@@ -173,8 +173,8 @@ class Gather(Op):
             return x[()].reshape(()) if index.ndim == 0 else x.reshape(1)[index]
         return _xp(x).take_along_axis(x, index, axis=dim)
 
-    def backward(self, grad, _g=None):
-        _, index = self.saved_inputs()
+    def backward(self, grad):
+        index, = self.saved_inputs()
         return grad.new_zeros(self.in_shape).scatter_add(self.dim, index, grad), None
 
 
@@ -218,7 +218,7 @@ def _scatter_arrays(x, dim, idx, src, reduce=None):
     # full coordinate arrays for the index's extent
     grids = list(np.ogrid[tuple(slice(0, s) for s in idx.shape)]) if idx.ndim else []
     coords = tuple(idx if k == dim else grids[k] for k in range(nd))
-    if hasattr(src, "shape") and src.shape != idx.shape:
+    if getattr(src, "ndim", 0) and src.shape != idx.shape:
         src = src[tuple(slice(0, s) for s in idx.shape)]
     if reduce is None:
         out[coords] = src

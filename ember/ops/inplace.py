@@ -148,7 +148,7 @@ def _view_flat_index(base, view):
             .transpose(np.argsort(order))
     off = (_addr(v) - _addr(b)) // b.itemsize
     strides = tuple(s // b.itemsize * 8 for s in v.strides)
-    mem = lin.reshape(-1, order="K")
+    mem = lin.ravel(order="K")
     idx = np.lib.stride_tricks.as_strided(mem[off:], v.shape, strides)
     return np.ascontiguousarray(idx)
 

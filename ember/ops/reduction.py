@@ -7,6 +7,7 @@ max/min/sort/topk/median it is index-based, scattering into the chosen positions
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -31,8 +32,10 @@ def _axes(dim, ndim):
     if isinstance(dim, (list, tuple)):
         if len(dim) == 0:
             return None
-        return wrap_dims(tuple(int(d) for d in dim), ndim)
-    return (wrap_dim(int(dim), ndim),)
+        axes = wrap_dims(tuple(int(d) for d in dim), ndim)
+    else:
+        axes = (wrap_dim(int(dim), ndim),)
+    return axes if ndim else ()  # dim 0 / -1 of a 0-dim tensor reduces nothing
 
 
 def _kept_shape(shape, axes):
@@ -206,6 +209,7 @@ def _correction(unbiased, correction):
 
 
 class Var(Op):
+    warn_name = "var"
     def forward(self, x, dim=None, correction=1, keepdim=False):
         if x.dtype.kind in "biu":
             raise RuntimeError("std and var only support floating point and complex dtypes")
@@ -224,6 +228,10 @@ class Var(Op):
         s = xp.sum(d * d if d.dtype.kind != "c" else (d * d.conj()).real, axis=self.axes,
                    keepdims=keepdim)
         denom = builtins.max(n - correction, 0)
+        if n - correction <= 0:
+            warnings.warn(f"{self.warn_name}(): degrees of freedom is <= 0. Correction should be "
+                          "strictly less than the reduction factor (input numel divided by "
+                          "output numel).", UserWarning, stacklevel=5)
         r = s / denom if denom else s * np.nan if n else s * np.nan
         return r.astype(x.dtype) if low else r
 
@@ -235,6 +243,7 @@ class Var(Op):
 
 
 class Std(Op):
+    warn_name = "std"
     def forward(self, x, dim=None, correction=1, keepdim=False):
         v = Var.forward(self, x, dim, correction, keepdim)
         self.save_outputs(0)
@@ -271,6 +280,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
 
 class StdMean(Op):
     """(std, mean) in one node, as torch's StdMeanBackward0."""
+    warn_name = "std"
 
     def forward(self, x, dim=None, correction=1, keepdim=False):
         s = Std.forward(self, x, dim, correction, keepdim)
@@ -286,6 +296,7 @@ class StdMean(Op):
 
 
 class VarMean(Op):
+    warn_name = "var"
     def forward(self, x, dim=None, correction=1, keepdim=False):
         v = Var.forward(self, x, dim, correction, keepdim)
         m = _xp(x).mean(x, axis=self.axes, keepdims=keepdim)
