@@ -69,6 +69,15 @@ from .ops.linalg import (matmul, mm, bmm, mv, dot, vdot, addmm, addmv, baddbmm, 
 from .ops.linalg import inner_dot as inner
 from . import linalg, cuda, accelerator, autograd, backend
 
+# torch's top-level in-place functions (torch.sin_(t) is t.sin_())
+for _n in ("abs_ acos_ acosh_ arccos_ arcsin_ arctan_ asin_ asinh_ atan_ atanh_ ceil_ clamp_ "
+           "clamp_max_ clamp_min_ clip_ cos_ cosh_ detach_ erf_ erfc_ exp2_ exp_ expm1_ fill_ "
+           "fix_ floor_ frac_ index_put_ log10_ log1p_ log2_ log_ logit_ nan_to_num_ neg_ "
+           "negative_ reciprocal_ resize_as_ round_ rsqrt_ sigmoid_ sin_ sinh_ sqrt_ square_ "
+           "tan_ tanh_ trunc_ zero_").split():
+    globals()[_n] = getattr(Tensor, _n)
+del _n
+
 strided = "torch.strided"
 Tensor.layout = strided
 

@@ -449,6 +449,7 @@ def _legacy(dt):
 def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False,
          layout=None, pin_memory=False, **kw):
     """Uniform [0, 1) samples, identical to torch's CPU generator (see torch.rand)."""
+    _dev(device)  # a bad device fails before any number is drawn, as in torch
     shape = _size_kw(size, kw)
     if out is not None and dtype is None:
         dtype = out.dtype
@@ -460,6 +461,7 @@ def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad
 def randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False,
           layout=None, pin_memory=False, **kw):
     """Standard normal samples, identical to torch's CPU generator (see torch.randn)."""
+    _dev(device)  # a bad device fails before any number is drawn, as in torch
     shape = _size_kw(size, kw)
     if out is not None and dtype is None:
         dtype = out.dtype
@@ -469,14 +471,17 @@ def randn(*size, generator=None, out=None, dtype=None, device=None, requires_gra
 
 
 def randint(*args, size=None, generator=None, out=None, dtype=None, device=None,
-            requires_grad=False, layout=None, pin_memory=False):
+            requires_grad=False, layout=None, pin_memory=False, low=None, high=None):
     """Integers in [low, high) (see torch.randint): randint(high, size) or (low, high, size)."""
+    _dev(device)  # a bad device fails before any number is drawn, as in torch
     args = list(args)
     if size is None:
         if args and isinstance(args[-1], (tuple, list, Size)):
             size = args.pop()
         else:
             raise TypeError("randint() missing required argument 'size'")
+    if high is not None:  # randint(high=n, size=s) / randint(low=a, high=b, size=s)
+        args = ([low] if low is not None else args) + [high]
     if len(args) == 1:
         low, high = 0, args[0]
     elif len(args) == 2:
@@ -495,6 +500,7 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, device=None,
 def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_grad=False,
              layout=None, pin_memory=False):
     """A random permutation of 0..n-1, identical to torch's CPU generator."""
+    _dev(device)  # a bad device fails before any number is drawn, as in torch
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     dt = dtype or D.int64
@@ -525,6 +531,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
            requires_grad=False, layout=None, pin_memory=False):
     """Normal samples with tensor or number mean/std (see torch.normal)."""
+    _dev(device)  # a bad device fails before any number is drawn, as in torch
     g = _gen(generator)
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:

@@ -672,5 +672,6 @@ def _wrap_view(a, base):
     return t
 
 
+Tensor.__module__ = "ember"
 _op.Tensor = Tensor
 _op._wrap = _wrap

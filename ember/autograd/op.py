@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import weakref
 
+import ml_dtypes
 import numpy as np
 
 from .._dtype import _FROM_NP, get_default_dtype, result_type_from_keys, _scalar_dtype, FLOAT, \
@@ -31,6 +32,9 @@ def _is_floating_np(dt):
 
 
 _PROMOTE_CACHE: dict = {}
+# dtypes whose arrays need no promotion in float ops (floats with Python floats stay floats)
+_FLOAT_NP = frozenset([np.dtype(t) for t in ("float16", "float32", "float64", "complex64",
+                                             "complex128")] + [np.dtype(ml_dtypes.bfloat16)])
 
 
 def promote_arrays(args, arrays, to_float):
@@ -228,17 +232,35 @@ class Op(Node):
     # ---- dispatch ----
     @classmethod
     def apply(cls, *args, **params):
-        track = False
-        arrays = []
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                if a._rg:
-                    track = True
-            else:
-                arrays.append(a)
-        if cls.promote:
-            arrays, _ = promote_arrays(args, arrays, cls.promote == 2)
+        if len(args) == 1 and type(args[0]) is Tensor:
+            # the unary path: no loops, promotion only for integer inputs of float ops
+            a = args[0]
+            x = a._data
+            track = a._rg
+            if cls.promote == 2 and x.dtype not in _FLOAT_NP:
+                x = x.astype(get_default_dtype().np)
+            arrays = (x,)
+        else:
+            track = False
+            arrays = []
+            same = True
+            dt0 = None
+            for a in args:
+                if isinstance(a, Tensor):
+                    x = a._data
+                    arrays.append(x)
+                    if a._rg:
+                        track = True
+                    if dt0 is None:
+                        dt0 = x.dtype
+                    elif x.dtype is not dt0:
+                        same = False
+                else:
+                    arrays.append(a)
+                    if a is not None and type(a) is not float:
+                        same = False
+            if cls.promote and not (same and dt0 in _FLOAT_NP):
+                arrays, _ = promote_arrays(args, arrays, cls.promote == 2)
         self = _new(cls)
         if not (track and GRAD[0]):
             self._args = None
@@ -319,6 +341,24 @@ class Op(Node):
                                   "implemented.")
 
 
+# Layers around Op.apply (profiler events, anomaly-mode tracebacks). Op.apply is rebuilt when
+# one is switched on or off, so the plain dispatch path pays nothing for them while they are off.
+_PLAIN_APPLY = Op.__dict__["apply"].__func__
+_APPLY_LAYERS: dict = {}
+
+
+def set_apply_layer(name, layer):
+    """Install `layer` (a function: apply -> wrapped apply) under `name`, or remove it (None)."""
+    if layer is None:
+        _APPLY_LAYERS.pop(name, None)
+    else:
+        _APPLY_LAYERS[name] = layer
+    fn = _PLAIN_APPLY
+    for lay in _APPLY_LAYERS.values():
+        fn = lay(fn)
+    Op.apply = classmethod(fn)
+
+
 def _wrapa(a):
     """Tensor around an op result; NumPy returns scalars for 0-dim results, made arrays here."""
     if a.__class__ is not ndarray:
@@ -327,15 +367,23 @@ def _wrapa(a):
     return _wrap(a)
 
 
+def _short_name(nm):
+    # torch names the node without its "Backward<N>" suffix here (ExpBackward0 -> Exp)
+    if nm == "CopySlices":
+        return "torch::autograd::CopySlices"
+    i = nm.rfind("Backward")
+    if i > 0 and nm[i + 8:].isdigit() or nm.endswith("Backward"):
+        return nm[:i]
+    return nm
+
+
 def _raise_modified(t, v, node, nr=None, output=False):
     from .._tensor import legacy_type_name
     fn = t.grad_fn if t is not None else None
     what = ""
     if output or (fn is not None):
         n = node if output else fn
-        nm = type(n).__name__
-        if output and nm.endswith("Backward0"):
-            nm = nm[: -len("Backward0")]
+        nm = _short_name(type(n).__name__)
         what = f", which is output {nr if output else t._out_nr} of {nm},"
     cur = t._ver[0] if t._ver else 0
     shape = ", ".join(str(s) for s in t._data.shape)

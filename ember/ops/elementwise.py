@@ -537,14 +537,14 @@ class _Unary(Op):
     fn = None
 
     def forward(self, a):
-        self.save_inputs(0)
+        if self._args is not None:
+            self.save_inputs(0)
         return self.fn(a)
 
 
 def _ufunc(name):
-    def call(a):
-        return getattr(_xp(a), name)(a)
-    return call
+    # NumPy ufuncs dispatch to CuPy arrays through __array_ufunc__, so one function serves both
+    return getattr(np, name)
 
 
 class Exp(Op):

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import GRAD
 from ..autograd.op import Op
 from ..backend import array_module
 from ._broadcast import wrap_dim, sum_to
@@ -138,6 +139,20 @@ class IndexPutAccumulate(Op):
 
 def getitem(self, key):
     """Tensor.__getitem__: basic indexing gives views, anything else copies (as torch)."""
+    if type(key) is int and not (self._rg and GRAD[0]):
+        # t[i] without a graph: one bounds check and a NumPy view
+        a = self._data
+        if a.ndim:
+            n = a.shape[0]
+            if -n <= key < n:
+                r = _wrap(a[key, ...])
+                ver = self._ver
+                if ver is None:
+                    ver = self._ver = [0]
+                r._ver = ver
+                b = getattr(self, "_base", None)
+                r._base = self if b is None else b
+                return r
     if type(key) is int or type(key) is slice or key is None or key is Ellipsis:
         return basic_getitem(self, (key,))
     if type(key) is tuple and all(_is_basic(k) for k in key):

@@ -37,7 +37,8 @@ def check_inplace(self):
         if self._rg and self.grad_fn is None:
             raise RuntimeError(_LEAF_MSG)
         base = getattr(self, "_base", None)
-        if base is not None and base._rg and base.grad_fn is None:
+        # self._rg: a detach()ed tensor shares the leaf's memory but is not a view in autograd
+        if base is not None and self._rg and base._rg and base.grad_fn is None:
             raise RuntimeError(_VIEW_LEAF_MSG)
 
 

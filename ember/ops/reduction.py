@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import warnings
 
+import ml_dtypes
 import numpy as np
 
 from .. import _dtype as D
@@ -51,8 +52,13 @@ def _unreduce(grad, shape, axes, keepdim):
     return grad.expand(shape)
 
 
+_LOW = frozenset((np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16)))
+_INTLIKE = frozenset(np.dtype(t) for t in (bool, np.uint8, np.int8, np.int16, np.int32, np.int64))
+
+
 def _is_low_float(dt):
-    return dt == np.float16 or dt.name == "bfloat16"
+    """float16/bfloat16: reduced in float32, as torch accumulates them."""
+    return dt in _LOW
 
 
 class SumToSize(Op):
@@ -74,16 +80,15 @@ class Sum(Op):
 
     def forward(self, x, dim=None, keepdim=False, dtype=None):
         self.shape = x.shape
-        self.axes = axes = _axes(dim, x.ndim)
+        self.axes = axes = None if dim is None else _axes(dim, x.ndim)
         self.keepdim = keepdim
-        xp = _xp(x)
         if dtype is not None:
             x = x.astype(dtype.np)
-        elif x.dtype.kind in "biu":
+        elif x.dtype in _INTLIKE:
             x = x.astype(np.int64)
-        if _is_low_float(x.dtype):
+        if x.dtype in _LOW:
             return x.sum(axis=axes, keepdims=keepdim, dtype=np.float32).astype(x.dtype)
-        return xp.sum(x, axis=axes, keepdims=keepdim)
+        return x.sum(axis=axes, keepdims=keepdim)
 
     def backward(self, grad):
         return _unreduce(grad, self.shape, self.axes, self.keepdim)
@@ -121,12 +126,20 @@ class Mean(Op):
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {_legacy(x.dtype)}")
         self.shape = x.shape
-        self.axes = axes = _axes(dim, x.ndim)
+        self.axes = axes = None if dim is None else _axes(dim, x.ndim)
         self.keepdim = keepdim
-        self.count = int(np.prod([x.shape[a] for a in axes])) if axes is not None else x.size
-        if _is_low_float(x.dtype):
-            return x.mean(axis=axes, keepdims=keepdim, dtype=np.float32).astype(x.dtype)
-        return _xp(x).mean(x, axis=axes, keepdims=keepdim)
+        if axes is None:
+            self.count = x.size
+        else:
+            c = 1
+            for a in axes:
+                c *= x.shape[a]
+            self.count = c
+        if x.dtype in _LOW:
+            return (x.sum(axis=axes, keepdims=keepdim, dtype=np.float32) / self.count).astype(
+                x.dtype)
+        # sum then divide, as torch does (NumPy's mean is the same arithmetic, but slower)
+        return x.sum(axis=axes, keepdims=keepdim) / self.count
 
     def backward(self, grad):
         return _unreduce(grad / self.count, self.shape, self.axes, self.keepdim)

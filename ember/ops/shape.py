@@ -49,14 +49,22 @@ class ViewOp(Op):
 # ---- view / reshape -----------------------------------------------------------------------
 
 def _shape_args(shape):
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)) and not (
-            isinstance(shape[0], Tensor)):
+    if len(shape) == 1 and type(shape[0]) is not int and not isinstance(
+            shape[0], (np.integer, Tensor)):
         shape = shape[0]
-    return tuple(operator.index(s) for s in shape)
+    for s in shape:
+        if type(s) is not int:
+            return tuple(operator.index(s) for s in shape)
+    return tuple(shape)
 
 
 def infer_shape(shape, numel):
     """Resolve one -1 in `shape`, with torch's errors."""
+    known = 1
+    for s in shape:
+        known *= s
+    if known == numel and known >= 0 and -1 not in shape:
+        return shape
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
@@ -124,7 +132,23 @@ def view(input, *shape):
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
         return _view_dtype(input, shape[0])
     shape = infer_shape(_shape_args(shape), input._data.size)
+    a = input._data
+    if a.flags.c_contiguous and not (input._rg and _grad_on()):
+        # the common case, without a graph: a contiguous reshape is always a view
+        return _view_of(a.reshape(shape), input)
     return View.apply(input, shape=shape)
+
+
+def _view_of(arr, input):
+    """A tensor around `arr`, a view of input's array (shared version counter and base)."""
+    t = _wrap(arr)
+    ver = input._ver
+    if ver is None:
+        ver = input._ver = [0]
+    t._ver = ver
+    b = getattr(input, "_base", None)
+    t._base = input if b is None else b
+    return t
 
 
 def _view_dtype(input, dt):
@@ -142,6 +166,8 @@ def reshape(input, *shape):
     """A view when the strides allow, else a copy (see torch.reshape)."""
     shape = infer_shape(_shape_args(shape), input._data.size)
     a = input._data
+    if a.flags.c_contiguous and not (input._rg and _grad_on()):
+        return _view_of(a.reshape(shape), input)
     if a.shape == shape and not (input._rg and _grad_on()):
         # torch returns a view (alias) even for the same shape
         return View.apply(input, shape=shape)
@@ -571,8 +597,9 @@ def basic_getitem(input, key):
         dim += 1
     from ..autograd.grad_mode import GRAD
     if not (input._rg and GRAD[0]):
-        # one NumPy view, no graph
-        r = _wrap(a[tuple(norm)])
+        # one NumPy view, no graph (the trailing Ellipsis keeps all-int keys a 0-d view, not a
+        # NumPy scalar)
+        r = _wrap(a[tuple(norm) + (Ellipsis,)])
         ver = input._ver
         if ver is None:
             ver = input._ver = [0]

@@ -1,0 +1,611 @@
+"""Convolution (1/2/3-d, grouped, dilated, transposed), pooling (max, avg, adaptive), im2col
+(unfold/fold) and max_unpool, on strided views of NumPy/CuPy arrays.
+
+Convolution is im2col + one GEMM: a strided window view of the padded input, laid out as
+(C, *K, N, *O) so that one copy gives the column matrix (C*K, N*P) and one matmul per group gives
+the output; grad_weight is one GEMM with the same columns, grad_input one GEMM followed by col2im
+(a loop over kernel offsets adding strided slices). The three array routines below close under
+differentiation (conv's input-grad is a transposed conv and so on), so every Op's backward is
+again made of these Ops. ember/nn/functional.py does the argument checking.
+"""
+from __future__ import annotations
+
+import math
+from itertools import product
+
+import numpy as np
+
+from .._tensor import _wrap
+from ..autograd.op import Op
+from ..backend import array_module
+
+ndarray = np.ndarray
+_as_strided = np.lib.stride_tricks.as_strided
+
+
+def _xp(a):
+    return np if type(a) is ndarray else array_module(a)
+
+
+def _strided(xp, a, shape, strides):
+    if xp is np:
+        return _as_strided(a, shape, strides, writeable=False)
+    return xp.lib.stride_tricks.as_strided(a, shape, strides)
+
+
+def _pad_input(x, pads, value=0):
+    """x with its spatial dims padded by pads = ((lo, hi), ...); no copy when all are zero."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    xp = _xp(x)
+    shape = x.shape[:2] + tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads))
+    out = xp.full(shape, value, dtype=x.dtype) if value else xp.zeros(shape, dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(lo, lo + s) for s, (lo, _)
+                                           in zip(x.shape[2:], pads))] = x
+    return out
+
+
+def _out_size(size, k, s, lo, hi, d):
+    return (size + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+def _columns(xpad, ksize, stride, dilation, out_sp):
+    """The im2col matrix of a padded input, shape (C, *K, N, *O) (a contiguous copy)."""
+    xp = _xp(xpad)
+    st = xpad.strides
+    nsp = len(ksize)
+    shape = (xpad.shape[1],) + tuple(ksize) + (xpad.shape[0],) + tuple(out_sp)
+    strides = (st[1],) + tuple(st[2 + i] * dilation[i] for i in range(nsp)) + (st[0],) + \
+        tuple(st[2 + i] * stride[i] for i in range(nsp))
+    return xp.ascontiguousarray(_strided(xp, xpad, shape, strides))
+
+
+def conv_forward(x, w, stride, pads, dilation, groups, want_cols=False):
+    """y = conv(x, w) (no bias): x (N, C, *S), w (O, C/g, *K) -> (N, O, *O_sp)."""
+    xp = _xp(x)
+    n, c = x.shape[:2]
+    o = w.shape[0]
+    ksize = w.shape[2:]
+    out_sp = tuple(_out_size(s, k, st, lo, hi, d) for s, k, st, (lo, hi), d in
+                   zip(x.shape[2:], ksize, stride, pads, dilation))
+    cols = _columns(_pad_input(x, pads), ksize, stride, dilation, out_sp)
+    p = n * math.prod(out_sp)
+    ck = (c // groups) * math.prod(ksize)
+    cols = cols.reshape(groups, ck, p)
+    y = xp.matmul(w.reshape(groups, o // groups, ck), cols)  # (g, O/g, N*P)
+    y = y.reshape((o, n) + out_sp)
+    y = xp.ascontiguousarray(xp.moveaxis(y, 0, 1))
+    return (y, cols) if want_cols else y
+
+
+def conv_input_grad(gy, w, in_shape, stride, pads, dilation, groups):
+    """d conv(x, w) / dx applied to gy (col2im of w^T gy); also the transposed convolution."""
+    xp = _xp(gy)
+    n, o = gy.shape[:2]
+    out_sp = gy.shape[2:]
+    c = in_shape[1]
+    ksize = w.shape[2:]
+    nsp = len(ksize)
+    p = n * math.prod(out_sp)
+    ck = (c // groups) * math.prod(ksize)
+    g2 = xp.moveaxis(gy, 1, 0).reshape(groups, o // groups, p)
+    wg = w.reshape(groups, o // groups, ck)
+    cols = xp.matmul(wg.transpose(0, 2, 1), g2)  # (g, CK/g, N*P)
+    cols = cols.reshape((c,) + tuple(ksize) + (n,) + tuple(out_sp))
+    padded = (n, c) + tuple(s + lo + hi for s, (lo, hi) in zip(in_shape[2:], pads))
+    gx = xp.zeros(padded, dtype=gy.dtype)
+    gxt = xp.moveaxis(gx, 0, 1)  # (C, N, *S) view: matches the cols layout
+    for koff in product(*(range(k) for k in ksize)):
+        sl = tuple(slice(koff[i] * dilation[i], koff[i] * dilation[i] +
+                         stride[i] * (out_sp[i] - 1) + 1, stride[i]) for i in range(nsp))
+        gxt[(slice(None), slice(None)) + sl] += cols[(slice(None),) + koff]
+    if any(lo or hi for lo, hi in pads):
+        gx = gx[(slice(None), slice(None)) + tuple(
+            slice(lo, lo + s) for s, (lo, _) in zip(in_shape[2:], pads))]
+        gx = xp.ascontiguousarray(gx)
+    return gx
+
+
+def conv_weight_grad(x, gy, w_shape, stride, pads, dilation, groups, cols=None):
+    """d conv(x, w) / dw applied to gy: one GEMM of gy with the im2col columns of x."""
+    xp = _xp(gy)
+    n, o = gy.shape[:2]
+    out_sp = gy.shape[2:]
+    ksize = w_shape[2:]
+    c = x.shape[1]
+    p = n * math.prod(out_sp)
+    ck = (c // groups) * math.prod(ksize)
+    if cols is None:
+        cols = _columns(_pad_input(x, pads), ksize, stride, dilation, out_sp).reshape(
+            groups, ck, p)
+    g2 = xp.moveaxis(gy, 1, 0).reshape(groups, o // groups, p)
+    gw = xp.matmul(g2, cols.transpose(0, 2, 1))  # (g, O/g, CK/g)
+    return gw.reshape(w_shape)
+
+
+def transposed_out_shape(x_shape, w_shape, stride, pads, dilation, groups, output_padding):
+    sp = tuple((s - 1) * st - lo - hi + d * (k - 1) + op + 1 for s, st, (lo, hi), d, k, op in
+               zip(x_shape[2:], stride, pads, dilation, w_shape[2:], output_padding))
+    return (x_shape[0], w_shape[1] * groups) + sp
+
+
+class Convolution(Op):
+    """torch's convolution node: conv or transposed conv, plus bias."""
+
+    def forward(self, x, w, b=None, stride=(1,), pads=((0, 0),), dilation=(1,),
+                transposed=False, output_padding=(0,), groups=1):
+        self.save_inputs(0, 1)
+        self.cfg = (stride, pads, dilation, groups)
+        self.transposed = transposed
+        self.x_shape, self.w_shape = x.shape, w.shape
+        self.cols = None
+        if not transposed:
+            if self._args is not None and self._args[1]._rg:
+                y, self.cols = conv_forward(x, w, stride, pads, dilation, groups, True)
+            else:
+                y = conv_forward(x, w, stride, pads, dilation, groups)
+        else:
+            shape = transposed_out_shape(x.shape, w.shape, stride, pads, dilation, groups,
+                                         output_padding)
+            y = conv_input_grad(x, w, shape, stride, pads, dilation, groups)
+        if b is not None:
+            y += b.reshape((1, -1) + (1,) * (y.ndim - 2))
+        return y
+
+    def backward(self, grad):
+        x, w = self.saved_inputs()
+        stride, pads, dilation, groups = self.cfg
+        nx, nw, nb = self.needs_input_grad
+        gx = gw = gb = None
+        if not self.transposed:
+            if nx:
+                gx = ConvInputGrad.apply(grad, w, in_shape=self.x_shape, cfg=self.cfg)
+            if nw:
+                gw = ConvWeightGrad.apply(x, grad, w_shape=self.w_shape, cfg=self.cfg,
+                                          cols=self.cols)
+        else:
+            if nx:
+                gx = Convolution.apply(grad, w, None, stride=stride, pads=pads,
+                                       dilation=dilation, groups=groups)
+            if nw:
+                gw = ConvWeightGrad.apply(grad, x, w_shape=self.w_shape, cfg=self.cfg)
+        if nb:
+            gb = grad.sum([0] + list(range(2, grad.dim())))
+        return gx, gw, gb
+
+    def _release(self):
+        self.cols = None
+        Op._release(self)
+
+
+class ConvInputGrad(Op):
+    """conv's grad w.r.t. its input (a transposed conv of gy by w); linear in gy and in w."""
+    node_name = "ConvolutionBackwardBackward0"
+
+    def forward(self, gy, w, in_shape=(), cfg=None):
+        self.save_inputs(0, 1)
+        self.in_shape, self.cfg = in_shape, cfg
+        stride, pads, dilation, groups = cfg
+        return conv_input_grad(gy, w, in_shape, stride, pads, dilation, groups)
+
+    def backward(self, gg):
+        gy, w = self.saved_inputs()
+        stride, pads, dilation, groups = self.cfg
+        ggy = Convolution.apply(gg, w, None, stride=stride, pads=pads, dilation=dilation,
+                                groups=groups) if self.needs_input_grad[0] else None
+        gw = ConvWeightGrad.apply(gg, gy, w_shape=w.shape, cfg=self.cfg) \
+            if self.needs_input_grad[1] else None
+        return ggy, gw
+
+
+class ConvWeightGrad(Op):
+    """conv's grad w.r.t. its weight: GEMM of gy with the columns of x; linear in x and in gy."""
+    node_name = "ConvolutionBackwardBackward0"
+
+    def forward(self, x, gy, w_shape=(), cfg=None, cols=None):
+        self.save_inputs(0, 1)
+        self.w_shape, self.cfg = w_shape, cfg
+        stride, pads, dilation, groups = cfg
+        return conv_weight_grad(x, gy, w_shape, stride, pads, dilation, groups, cols)
+
+    def backward(self, gg):
+        x, gy = self.saved_inputs()
+        stride, pads, dilation, groups = self.cfg
+        gx = ConvInputGrad.apply(gy, gg, in_shape=x.shape, cfg=self.cfg) \
+            if self.needs_input_grad[0] else None
+        ggy = Convolution.apply(x, gg, None, stride=stride, pads=pads, dilation=dilation,
+                                groups=groups) if self.needs_input_grad[1] else None
+        return gx, ggy
+
+
+# ---- pooling -----------------------------------------------------------------------------------
+
+def pool_out_size(size, k, s, p, d, ceil_mode):
+    """torch's pooling_output_shape (a window may not start in the right padding)."""
+    num = size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
+    out = num // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _windows(xpad, ksize, stride, dilation, out_sp):
+    """Read-only window view (N, C, *O, *K) of a padded (N, C, *S) array."""
+    xp = _xp(xpad)
+    st = xpad.strides
+    nsp = len(ksize)
+    shape = xpad.shape[:2] + tuple(out_sp) + tuple(ksize)
+    strides = st[:2] + tuple(st[2 + i] * stride[i] for i in range(nsp)) + \
+        tuple(st[2 + i] * dilation[i] for i in range(nsp))
+    return _strided(xp, xpad, shape, strides)
+
+
+def _pool_pads(sizes, ksize, stride, padding, dilation, out_sp):
+    """Left pad = padding; right pad enough for the last window (ceil_mode may need extra)."""
+    pads = []
+    for s, k, st, p, d, o in zip(sizes, ksize, stride, padding, dilation, out_sp):
+        need = (o - 1) * st + d * (k - 1) + 1
+        pads.append((p, max(need - s - p, 0)))
+    return pads
+
+
+class _MaxPoolNd(Op):
+    """Max over each window; outputs (values, flat spatial indices into the input)."""
+    nondiff_outputs = (1,)
+
+    def forward(self, x, ksize=(), stride=(), padding=(), dilation=(), ceil_mode=False):
+        xp = _xp(x)
+        nsp = len(ksize)
+        sizes = x.shape[2:]
+        out_sp = tuple(pool_out_size(s, k, st, p, d, ceil_mode) for s, k, st, p, d in
+                       zip(sizes, ksize, stride, padding, dilation))
+        pads = _pool_pads(sizes, ksize, stride, padding, dilation, out_sp)
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        xpad = _pad_input(x, pads, fill)
+        win = _windows(xpad, ksize, stride, dilation, out_sp)
+        kk = math.prod(ksize)
+        flat = win.reshape(x.shape[:2] + out_sp + (kk,))
+        arg = flat.argmax(axis=-1)
+        vals = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        # window offset -> input coordinates -> flat index into the spatial plane
+        idx = xp.zeros(arg.shape, dtype=np.int64)
+        rem = arg
+        for i in range(nsp):
+            kstride = math.prod(ksize[i + 1:])
+            ki = rem // kstride
+            rem = rem % kstride
+            o = xp.arange(out_sp[i]).reshape((-1,) + (1,) * (nsp - 1 - i))
+            coord = o * stride[i] - padding[i] + ki * dilation[i]
+            idx = idx * sizes[i] + coord
+        self.in_shape = x.shape
+        self.idx = idx
+        self.overlap = any(st < d * (k - 1) + 1 for st, d, k in zip(stride, dilation, ksize))
+        return vals, idx
+
+    def backward(self, grad, _gidx=None):
+        return MaxPoolScatter.apply(grad, idx=self.idx, in_shape=self.in_shape,
+                                    overlap=self.overlap)
+
+
+class MaxPool1DWithIndices(_MaxPoolNd):
+    node_name = "MaxPool2DWithIndicesBackward0"
+
+
+class MaxPool2DWithIndices(_MaxPoolNd):
+    pass
+
+
+class MaxPool3DWithIndices(_MaxPoolNd):
+    pass
+
+
+class MaxPoolScatter(Op):
+    """Scatter (adding duplicates) a pooled gradient back to the argmax positions."""
+    node_name = "MaxPool2DWithIndicesBackwardBackward0"
+
+    def forward(self, g, idx=None, in_shape=(), overlap=True):
+        self.idx = idx
+        return _scatter_flat(g, idx, in_shape, overlap)
+
+    def backward(self, gg):
+        n, c = gg.shape[:2]
+        flat = gg.reshape(n, c, -1)
+        return flat.gather(2, _wrap(self.idx.reshape(n, c, -1))).reshape(self.idx.shape)
+
+
+def _scatter_flat(g, idx, in_shape, overlap):
+    xp = _xp(g)
+    n, c = in_shape[:2]
+    plane = math.prod(in_shape[2:])
+    out = xp.zeros((n * c, plane), dtype=g.dtype)
+    gi = idx.reshape(n * c, -1)
+    gv = g.reshape(n * c, -1)
+    if not overlap:
+        xp.put_along_axis(out, gi, gv, axis=1)
+    else:
+        # duplicates accumulate: bincount over (row, index) pairs
+        rows = xp.arange(n * c).reshape(-1, 1) * plane
+        acc = xp.bincount((gi + rows).ravel(), weights=gv.ravel().astype(np.float64),
+                          minlength=n * c * plane)
+        out = acc.astype(g.dtype).reshape(n * c, plane)
+    return out.reshape(in_shape)
+
+
+def _avg_divisors(sizes, ksize, stride, padding, out_sp, count_include_pad):
+    """Per-output divisor, separable in the spatial dims: the window's extent inside the
+    (padded, if count_include_pad) input."""
+    div = None
+    for s, k, st, p, o in zip(sizes, ksize, stride, padding, out_sp):
+        start = np.arange(o) * st - p
+        end = np.minimum(start + k, s + p)
+        size_pad = end - start
+        start_c = np.maximum(start, 0)
+        end_c = np.minimum(end, s)
+        d1 = size_pad if count_include_pad else (end_c - start_c)
+        div = d1 if div is None else np.multiply.outer(div, d1)
+    return div
+
+
+class _AvgPoolNd(Op):
+    def forward(self, x, ksize=(), stride=(), padding=(), ceil_mode=False,
+                count_include_pad=True, divisor_override=None):
+        xp = _xp(x)
+        nsp = len(ksize)
+        sizes = x.shape[2:]
+        ones = (1,) * nsp
+        out_sp = tuple(pool_out_size(s, k, st, p, 1, ceil_mode) for s, k, st, p in
+                       zip(sizes, ksize, stride, padding))
+        pads = _pool_pads(sizes, ksize, stride, padding, ones, out_sp)
+        xpad = _pad_input(x, pads)
+        win = _windows(xpad, ksize, stride, ones, out_sp)
+        s = win.sum(axis=tuple(range(2 + nsp, 2 + 2 * nsp)), dtype=x.dtype)
+        if divisor_override:
+            div = divisor_override
+            s /= x.dtype.type(div)
+        else:
+            div = _avg_divisors(sizes, ksize, stride, padding, out_sp, count_include_pad)
+            s /= xp.asarray(div.astype(x.dtype))
+        self.cfg = (ksize, stride, pads, out_sp, div)
+        self.in_shape = x.shape
+        return s
+
+    def backward(self, grad):
+        return AvgPoolSpread.apply(grad, fwd=self)
+
+
+class AvgPool2D(_AvgPoolNd):
+    pass
+
+
+class AvgPool3D(_AvgPoolNd):
+    pass
+
+
+class AvgPoolSpread(Op):
+    """The avg-pool vjp: each window gets grad / divisor at every position (linear in grad)."""
+    node_name = "AvgPool2DBackwardBackward0"
+
+    def forward(self, g, fwd=None):
+        self.fwd = fwd
+        xp = _xp(g)
+        ksize, stride, pads, out_sp, div = fwd.cfg
+        in_shape = fwd.in_shape
+        nsp = len(ksize)
+        g = g / (g.dtype.type(div) if np.isscalar(div) else xp.asarray(div.astype(g.dtype)))
+        padded = in_shape[:2] + tuple(s + lo + hi for s, (lo, hi) in zip(in_shape[2:], pads))
+        gx = xp.zeros(padded, dtype=g.dtype)
+        for koff in product(*(range(k) for k in ksize)):
+            sl = tuple(slice(koff[i], koff[i] + stride[i] * (out_sp[i] - 1) + 1, stride[i])
+                       for i in range(nsp))
+            gx[(slice(None), slice(None)) + sl] += g
+        gx = gx[(slice(None), slice(None)) + tuple(
+            slice(lo, lo + s) for s, (lo, _) in zip(in_shape[2:], pads))]
+        return xp.ascontiguousarray(gx)
+
+    def backward(self, gg):
+        return _AvgPoolAgain.apply(gg, fwd=self.fwd)
+
+
+class _AvgPoolAgain(Op):
+    """Re-apply a recorded avg pool (same windows and divisors) to a new input."""
+    node_name = "AvgPool2DBackwardBackwardBackward0"
+
+    def forward(self, x, fwd=None):
+        self.fwd = fwd
+        xp = _xp(x)
+        ksize, stride, pads, out_sp, div = fwd.cfg
+        nsp = len(ksize)
+        win = _windows(_pad_input(x, pads), ksize, stride, (1,) * nsp, out_sp)
+        s = win.sum(axis=tuple(range(2 + nsp, 2 + 2 * nsp)), dtype=x.dtype)
+        return s / (x.dtype.type(div) if np.isscalar(div) else xp.asarray(div.astype(x.dtype)))
+
+    def backward(self, grad):
+        return AvgPoolSpread.apply(grad, fwd=self.fwd)
+
+
+# ---- adaptive pooling --------------------------------------------------------------------------
+
+def adaptive_bounds(in_size, out_size):
+    i = np.arange(out_size)
+    start = (i * in_size) // out_size
+    end = -((-(i + 1) * in_size) // out_size)
+    return start, end
+
+
+def adaptive_avg_matrix(in_size, out_size, dtype):
+    start, end = adaptive_bounds(in_size, out_size)
+    j = np.arange(in_size)
+    m = ((j >= start[:, None]) & (j < end[:, None])).astype(dtype)
+    return m / (end - start)[:, None].astype(dtype)
+
+
+class _AdaptiveMaxPoolNd(Op):
+    nondiff_outputs = (1,)
+
+    def forward(self, x, output_size=()):
+        xp = _xp(x)
+        nsp = len(output_size)
+        sizes = x.shape[2:]
+        gathered = x
+        kshape = []
+        idx_parts = []
+        for i, (s, o) in enumerate(zip(sizes, output_size)):
+            start, end = adaptive_bounds(s, o)
+            kmax = int((end - start).max())
+            ix = np.minimum(start[:, None] + np.arange(kmax), (end - 1)[:, None])  # (o, kmax)
+            idx_parts.append(ix)
+            kshape.append(kmax)
+            gathered = xp.take(gathered, xp.asarray(ix.ravel()), axis=2 + 2 * i)
+            gathered = gathered.reshape(gathered.shape[:2 + 2 * i] + (o, kmax) +
+                                        gathered.shape[3 + 2 * i:])
+        # (N, C, o1, k1, o2, k2, ...) -> (N, C, o1, o2, ..., k1*k2...)
+        perm = (0, 1) + tuple(2 + 2 * i for i in range(nsp)) + tuple(3 + 2 * i for i in
+                                                                    range(nsp))
+        flat = gathered.transpose(perm).reshape(x.shape[:2] + tuple(output_size) + (-1,))
+        arg = flat.argmax(axis=-1)
+        vals = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        idx = xp.zeros(arg.shape, dtype=np.int64)
+        rem = arg
+        for i in range(nsp):
+            kstride = math.prod(kshape[i + 1:])
+            ki = rem // kstride
+            rem = rem % kstride
+            o = xp.arange(output_size[i]).reshape((-1,) + (1,) * (nsp - 1 - i))
+            coord = xp.asarray(idx_parts[i])[o, ki]
+            idx = idx * sizes[i] + coord
+        self.idx, self.in_shape = idx, x.shape
+        return vals, idx
+
+    def backward(self, grad, _gidx=None):
+        return MaxPoolScatter.apply(grad, idx=self.idx, in_shape=self.in_shape, overlap=True)
+
+
+class AdaptiveMaxPool2D(_AdaptiveMaxPoolNd):
+    pass
+
+
+class AdaptiveMaxPool3D(_AdaptiveMaxPoolNd):
+    pass
+
+
+class _AdaptiveAvgPoolNd(Op):
+    """Separable: out = A_1 x A_2^T ... with A the (out, in) window-averaging matrices."""
+
+    def forward(self, x, output_size=()):
+        xp = _xp(x)
+        nsp = len(output_size)
+        self.mats = [adaptive_avg_matrix(s, o, x.dtype) for s, o in
+                     zip(x.shape[2:], output_size)]
+        out = x
+        for k, m in enumerate(self.mats):
+            ax = 2 + k
+            out = xp.moveaxis(xp.tensordot(xp.asarray(m), out, axes=([1], [ax])), 0, ax)
+        del nsp
+        return xp.ascontiguousarray(out)
+
+    def backward(self, grad):
+        from .nn_ops import _UpsampleT
+        return _UpsampleT.apply(grad, mats=self.mats, fwd_cls=_MatPool)
+
+
+class _MatPool(Op):
+    node_name = "AdaptiveAvgPool2DBackwardBackward0"
+
+    def forward(self, x, mats=None):
+        self.mats = mats
+        xp = _xp(x)
+        out = x
+        nsp = len(mats)
+        for k, m in enumerate(mats):
+            ax = x.ndim - nsp + k
+            out = xp.moveaxis(xp.tensordot(xp.asarray(m), out, axes=([1], [ax])), 0, ax)
+        return xp.ascontiguousarray(out)
+
+    def backward(self, grad):
+        from .nn_ops import _UpsampleT
+        return _UpsampleT.apply(grad, mats=self.mats, fwd_cls=_MatPool)
+
+
+class AdaptiveAvgPool2D(_AdaptiveAvgPoolNd):
+    pass
+
+
+class AdaptiveAvgPool3D(_AdaptiveAvgPoolNd):
+    pass
+
+
+# ---- im2col / col2im / unpool -----------------------------------------------------------------
+
+class Im2Col(Op):
+    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L)."""
+
+    def forward(self, x, ksize=(), dilation=(), padding=(), stride=()):
+        xp = _xp(x)
+        self.cfg = (ksize, dilation, padding, stride)
+        self.in_size = x.shape[2:]
+        pads = tuple((p, p) for p in padding)
+        out_sp = tuple(_out_size(s, k, st, p, p, d) for s, k, st, p, d in
+                       zip(x.shape[2:], ksize, stride, padding, dilation))
+        xpad = _pad_input(x, pads)
+        st = xpad.strides
+        n, c = x.shape[:2]
+        shape = (n, c) + tuple(ksize) + tuple(out_sp)
+        strides = st[:2] + tuple(st[2 + i] * dilation[i] for i in range(2)) + \
+            tuple(st[2 + i] * stride[i] for i in range(2))
+        win = _strided(xp, xpad, shape, strides)
+        return xp.ascontiguousarray(win).reshape(n, c * math.prod(ksize), math.prod(out_sp))
+
+    def backward(self, grad):
+        ksize, dilation, padding, stride = self.cfg
+        return Col2Im.apply(grad, output_size=self.in_size, ksize=ksize, dilation=dilation,
+                            padding=padding, stride=stride)
+
+
+class Col2Im(Op):
+    """F.fold: (N, C*kh*kw, L) -> (N, C, H, W), summing overlapping positions."""
+
+    def forward(self, cols, output_size=(), ksize=(), dilation=(), padding=(), stride=()):
+        xp = _xp(cols)
+        self.cfg = (ksize, dilation, padding, stride)
+        n = cols.shape[0]
+        kk = math.prod(ksize)
+        c = cols.shape[1] // kk
+        out_sp = tuple(_out_size(s, k, st, p, p, d) for s, k, st, p, d in
+                       zip(output_size, ksize, stride, padding, dilation))
+        cv = cols.reshape((n, c) + tuple(ksize) + out_sp)
+        padded = (n, c) + tuple(s + 2 * p for s, p in zip(output_size, padding))
+        out = xp.zeros(padded, dtype=cols.dtype)
+        for koff in product(*(range(k) for k in ksize)):
+            sl = tuple(slice(koff[i] * dilation[i], koff[i] * dilation[i] +
+                             stride[i] * (out_sp[i] - 1) + 1, stride[i]) for i in range(2))
+            out[(slice(None), slice(None)) + sl] += cv[(slice(None), slice(None)) + koff]
+        out = out[(slice(None), slice(None)) + tuple(slice(p, p + s) for s, p in
+                                                     zip(output_size, padding))]
+        return xp.ascontiguousarray(out)
+
+    def backward(self, grad):
+        ksize, dilation, padding, stride = self.cfg
+        return Im2Col.apply(grad, ksize=ksize, dilation=dilation, padding=padding,
+                            stride=stride)
+
+
+class MaxUnpool2D(Op):
+    """Place each value at its flat index in a zero plane of output_size."""
+
+    def forward(self, x, idx=None, output_size=()):
+        xp = _xp(x)
+        n, c = x.shape[:2]
+        plane = math.prod(output_size)
+        out = xp.zeros((n * c, plane), dtype=x.dtype)
+        xp.put_along_axis(out, idx.reshape(n * c, -1), x.reshape(n * c, -1), axis=1)
+        self.idx = idx
+        return out.reshape((n, c) + tuple(output_size))
+
+    def backward(self, grad, *_):
+        n, c = grad.shape[:2]
+        flat = grad.reshape(n, c, -1)
+        return flat.gather(2, _wrap(self.idx.reshape(n, c, -1))).reshape(self.idx.shape), None
+
+
+class MaxUnpool3D(MaxUnpool2D):
+    pass

@@ -1,0 +1,356 @@
+"""Fused normalization ops: batch norm, layer norm and group norm, one Op (one grad_fn) each.
+
+Forward computes the statistics and the normalized output in a few NumPy passes and keeps only
+the input and the per-group statistics; backward is the closed-form gradient in NumPy. When a
+graph of the backward is asked for (create_graph), backward instead differentiates a composite
+re-computation made of ember ops, so higher-order gradients are exact too. ember.nn's
+F.batch_norm / layer_norm / group_norm / instance_norm (ember/nn/_functional2.py) call these.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._tensor import _wrap
+from ..autograd.grad_mode import GRAD
+from ..autograd.op import Op
+from ..backend import array_module
+from ._broadcast import wrap_dim
+
+_LEGACY = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+           "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _xp(a):
+    return np if type(a) is np.ndarray else array_module(a)
+
+
+def _check_float(x, kernel):
+    if x.dtype.kind not in "f" and x.dtype.name != "bfloat16":
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_LEGACY.get(x.dtype.name, x.dtype.name)}'")
+
+
+def _check_mixed(x, *params):
+    """torch's CPU rule: parameters share the input's dtype, or are float32 for a 16-bit input."""
+    for p in params:
+        if p is not None and p.dtype != x.dtype:
+            if x.itemsize < 4 and p.dtype == np.float32:
+                continue
+            if x.dtype == np.float32:
+                raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of "
+                                   "Float")
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+
+
+def _compute_dtype(x):
+    """float16/bfloat16 are normalized in float32 (torch's opmath type), then cast back."""
+    return np.float32 if x.dtype.itemsize < 4 else x.dtype
+
+
+def composite_vjp(fn, inputs, needs, grad):
+    """Backward of an op through a re-computation of it from ember ops (used for create_graph):
+    the gradients are then themselves differentiable functions of the inputs and `grad`."""
+    from ..autograd.engine import grad as _grad
+    wrt = [t for t, n in zip(inputs, needs) if n]
+    if not wrt:
+        return (None,) * len(inputs)
+    out = fn(*inputs)
+    gs = iter(_grad(out, wrt, grad, create_graph=True, allow_unused=True))
+    return tuple(next(gs) if n else None for n in needs)
+
+
+# ---- batch norm -----------------------------------------------------------------------------
+
+class NativeBatchNorm(Op):
+    """Batch norm over all dims but dim 1 (training: batch statistics, updating the running
+    ones in place with the unbiased variance; eval: the running statistics)."""
+
+    def forward(self, x, weight, bias, running_mean=None, running_var=None, training=True,
+                momentum=0.1, eps=1e-5):
+        _check_float(x, "batch_norm")
+        if x.ndim < 2:
+            wrap_dim(1, x.ndim)  # torch's IndexError for dim 1 of a 1-D input
+        C = x.shape[1]
+        for name, t in (("weight", weight), ("bias", bias)):
+            if t is not None and t.size != C:
+                raise RuntimeError(f"{name} should contain {C} elements not {t.size}")
+        for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+            if t is not None and t._data.size != C:
+                raise RuntimeError(f"{name} should contain {C} elements not {t._data.size}")
+        _check_mixed(x, weight, bias, None if running_mean is None else running_mean._data,
+                     None if running_var is None else running_var._data)
+        if not training and (running_mean is None or running_var is None):
+            raise RuntimeError(("running_mean" if running_mean is None else "running_var")
+                               + " must be defined in evaluation mode")
+        xp = _xp(x)
+        cdt = _compute_dtype(x)
+        xa = x.astype(cdt, copy=False)
+        self.axes = axes = (0,) + tuple(range(2, x.ndim))
+        self.cshape = cshape = (C,) + (1,) * (x.ndim - 2)
+        self.training, self.eps = training, eps
+        if training:
+            n = x.size // C if C else 0
+            # statistics accumulate in float64 like torch's CPU kernel (acc_type of float)
+            mean = xa.sum(axis=axes, dtype=np.float64) / max(n, 1)
+            xc = xa - mean.astype(cdt).reshape(cshape)
+            var = xp.einsum("ncd,ncd->c", *(xc.reshape(x.shape[0], C, -1),) * 2).astype(np.float64) / max(n, 1)
+            invstd = 1.0 / xp.sqrt(var + eps)
+            if running_mean is not None:
+                rm = running_mean._data
+                rm[...] = momentum * mean + (1 - momentum) * rm
+                running_mean._bump()
+            if running_var is not None:
+                rv = running_var._data
+                unbiased = var * (n / (n - 1)) if n > 1 else var * np.inf
+                rv[...] = momentum * unbiased + (1 - momentum) * rv
+                running_var._bump()
+            mean, invstd = mean.astype(cdt), invstd.astype(cdt)
+        else:
+            mean = running_mean._data.astype(cdt)
+            invstd = (1.0 / xp.sqrt(running_var._data.astype(np.float64) + eps)).astype(cdt)
+            xc = xa - mean.reshape(cshape)
+        self.mean, self.invstd = mean, invstd
+        self.save_inputs(0, 1, 2)
+        scale = invstd if weight is None else invstd * weight.astype(cdt)
+        xc *= scale.reshape(cshape)
+        if bias is not None:
+            xc += bias.astype(cdt).reshape(cshape)
+        return xc.astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        x, w, b = self.saved_inputs()
+        needs = self.needs_input_grad
+        if GRAD[0]:
+            mean, invstd = _wrap(self.mean), _wrap(self.invstd)
+            return composite_vjp(
+                lambda x, w, b: _bn_composite(x, w, b, self.training, mean, invstd,
+                                              self.eps, self.axes, self.cshape),
+                (x, w, b), needs, grad)
+        xa = x._data
+        cdt = _compute_dtype(xa)
+        xa = xa.astype(cdt, copy=False)
+        g = grad._data.astype(cdt, copy=False)
+        axes, cshape = self.axes, self.cshape
+        mean, invstd = self.mean, self.invstd
+        n = xa.size // xa.shape[1] if xa.shape[1] else 1
+        xc = xa - mean.reshape(cshape)
+        gsum = g.sum(axis=axes)
+        dot = (g * xc).sum(axis=axes)  # sum(grad * (x - mean))
+        k1 = invstd if w is None else invstd * w._data.astype(cdt)
+        gx = None
+        if needs[0]:
+            if self.training:
+                # dx = k1 * (g - mean(g) - xhat * mean(g * xhat)), as one fused pass
+                xc *= (-k1 * invstd * invstd * dot / n).reshape(cshape)
+                xc += g * k1.reshape(cshape)
+                xc -= (k1 * gsum / n).reshape(cshape)
+                gx = xc
+            else:
+                gx = g * k1.reshape(cshape)
+            gx = _wrap(gx.astype(x._data.dtype, copy=False))
+        gw = _wrap((dot * invstd).astype(w._data.dtype)) if needs[1] else None
+        gb = _wrap(gsum.astype(b._data.dtype)) if needs[2] else None
+        return gx, gw, gb
+
+
+def _bn_composite(x, w, b, training, mean, invstd, eps, axes, cshape):
+    """Batch norm from ember ops (for double backward); eval mode uses the saved statistics."""
+    if training:
+        m = x.mean(dim=axes, keepdim=True)
+        v = x.var(dim=axes, correction=0, keepdim=True)
+        y = (x - m) * (v + eps).rsqrt()
+    else:
+        y = (x - mean.reshape(cshape)) * invstd.reshape(cshape)
+    if w is not None:
+        y = y * w.reshape(cshape)
+    if b is not None:
+        y = y + b.reshape(cshape)
+    return y
+
+
+def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """torch.batch_norm: NativeBatchNormBackward0."""
+    return NativeBatchNorm.apply(input, weight, bias, running_mean=running_mean,
+                                 running_var=running_var, training=training,
+                                 momentum=momentum, eps=eps)
+
+
+# ---- layer norm -----------------------------------------------------------------------------
+
+def _shape_list(s):
+    return "[" + ", ".join(str(d) for d in s) + "]"
+
+
+class NativeLayerNorm(Op):
+    """Layer norm over the trailing `normalized_shape` dims, with optional elementwise affine."""
+
+    def forward(self, x, weight, bias, normalized_shape=(), eps=1e-5):
+        ns = tuple(normalized_shape)
+        k = len(ns)
+        if weight is not None and weight.shape != ns:
+            raise RuntimeError("Expected weight to be of same shape as normalized_shape, but got "
+                               f"weight of shape {_shape_list(weight.shape)} and normalized_shape"
+                               f" = {_shape_list(ns)}")
+        if bias is not None and bias.shape != ns:
+            raise RuntimeError("Expected bias to be of same shape as normalized_shape, but got "
+                               f"bias of shape {_shape_list(bias.shape)} and normalized_shape = "
+                               f"{_shape_list(ns)}")
+        if x.ndim < k or x.shape[x.ndim - k:] != ns:
+            raise RuntimeError(f"Given normalized_shape={_shape_list(ns)}, expected input with "
+                               f"shape [*, {', '.join(str(d) for d in ns)}], but got input of "
+                               f"size{_shape_list(x.shape)}")
+        _check_float(x, "LayerNormKernelImpl")
+        _check_mixed(x, weight, bias)
+        xp = _xp(x)
+        cdt = _compute_dtype(x)
+        D = math.prod(ns)
+        x2 = x.astype(cdt, copy=False).reshape(-1, D)
+        mean = x2.mean(axis=1, keepdims=True)
+        xc = x2 - mean
+        var = xp.einsum("ij,ij->i", xc, xc)[:, None] / max(D, 1)
+        rstd = 1.0 / xp.sqrt(var + eps)
+        xc *= rstd
+        if weight is not None:
+            xc *= weight.astype(cdt, copy=False).reshape(-1)
+        if bias is not None:
+            xc += bias.astype(cdt, copy=False).reshape(-1)
+        self.mean, self.rstd, self.D, self.eps, self.ns = mean, rstd, D, eps, ns
+        self.save_inputs(0, 1, 2)
+        return xc.reshape(x.shape).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        x, w, b = self.saved_inputs()
+        needs = self.needs_input_grad
+        if GRAD[0]:
+            return composite_vjp(lambda x, w, b: _ln_composite(x, w, b, self.ns, self.eps),
+                                 (x, w, b), needs, grad)
+        xa = x._data
+        cdt = _compute_dtype(xa)
+        D = self.D
+        g = grad._data.astype(cdt, copy=False).reshape(-1, D)
+        xhat = xa.astype(cdt, copy=False).reshape(-1, D) - self.mean
+        xhat *= self.rstd
+        gw = _wrap(np.einsum("ij,ij->j", g, xhat).reshape(self.ns).astype(
+            w._data.dtype)) if needs[1] else None
+        gb = _wrap(g.sum(axis=0).reshape(self.ns).astype(b._data.dtype)) if needs[2] else None
+        gx = None
+        if needs[0]:
+            gh = g * w._data.astype(cdt, copy=False).reshape(-1) if w is not None else g
+            a = gh.mean(axis=1, keepdims=True)
+            c = np.einsum("ij,ij->i", gh, xhat)[:, None] / D
+            xhat *= c
+            dx = gh - a
+            dx -= xhat
+            dx *= self.rstd
+            gx = _wrap(dx.reshape(xa.shape).astype(xa.dtype, copy=False))
+        return gx, gw, gb
+
+
+def _ln_composite(x, w, b, ns, eps):
+    dims = tuple(range(x.dim() - len(ns), x.dim()))
+    m = x.mean(dim=dims, keepdim=True)
+    v = x.var(dim=dims, correction=0, keepdim=True)
+    y = (x - m) * (v + eps).rsqrt()
+    if w is not None:
+        y = y * w
+    if b is not None:
+        y = y + b
+    return y
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """torch.layer_norm: NativeLayerNormBackward0."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    return NativeLayerNorm.apply(input, weight, bias,
+                                 normalized_shape=tuple(int(s) for s in normalized_shape),
+                                 eps=eps)
+
+
+# ---- group norm -----------------------------------------------------------------------------
+
+class NativeGroupNorm(Op):
+    """Group norm: statistics per (sample, group of C/G channels), affine per channel."""
+
+    def forward(self, x, weight, bias, num_groups=1, eps=1e-5):
+        N, C = x.shape[0], x.shape[1]
+        G = num_groups
+        if G <= 0 or C % G:
+            raise RuntimeError("Expected number of channels in input to be divisible by "
+                               f"num_groups, but got input of shape {_shape_list(x.shape)} and "
+                               f"num_groups={G}")
+        for name, t in (("weight", weight), ("bias", bias)):
+            if t is not None and (t.ndim != 1 or t.size != C):
+                raise RuntimeError(f"Expected {name} to be a vector of size equal to the number "
+                                   f"of channels in input, but got {name} of shape "
+                                   f"{_shape_list(t.shape)} and input of shape "
+                                   f"{_shape_list(x.shape)}")
+        _check_float(x, "GroupNormKernelImpl")
+        _check_mixed(x, weight, bias)
+        xp = _xp(x)
+        cdt = _compute_dtype(x)
+        xg = x.astype(cdt, copy=False).reshape(N, G, -1)
+        D = xg.shape[2]
+        mean = xg.mean(axis=2, keepdims=True)
+        xc = xg - mean
+        var = xp.einsum("ngd,ngd->ng", xc, xc)[:, :, None] / max(D, 1)
+        rstd = 1.0 / xp.sqrt(var + eps)
+        xc *= rstd
+        y = xc.reshape(N, C, -1)
+        if weight is not None:
+            y *= weight.astype(cdt, copy=False)[:, None]
+        if bias is not None:
+            y += bias.astype(cdt, copy=False)[:, None]
+        self.mean, self.rstd, self.G, self.eps = mean, rstd, G, eps
+        self.save_inputs(0, 1, 2)
+        return y.reshape(x.shape).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        x, w, b = self.saved_inputs()
+        needs = self.needs_input_grad
+        if GRAD[0]:
+            return composite_vjp(lambda x, w, b: _gn_composite(x, w, b, self.G, self.eps),
+                                 (x, w, b), needs, grad)
+        xa = x._data
+        cdt = _compute_dtype(xa)
+        N, C, G = xa.shape[0], xa.shape[1], self.G
+        g = grad._data.astype(cdt, copy=False).reshape(N, C, -1)
+        xhat = xa.astype(cdt, copy=False).reshape(N, G, -1) - self.mean
+        xhat *= self.rstd
+        xh3 = xhat.reshape(N, C, -1)
+        gw = _wrap(np.einsum("ncd,ncd->c", g, xh3).astype(w._data.dtype)) if needs[1] else None
+        gb = _wrap(g.sum(axis=(0, 2)).astype(b._data.dtype)) if needs[2] else None
+        gx = None
+        if needs[0]:
+            gh = g * w._data.astype(cdt, copy=False)[:, None] if w is not None else g
+            gh = gh.reshape(N, G, -1)
+            D = gh.shape[2]
+            a = gh.mean(axis=2, keepdims=True)
+            c = np.einsum("ngd,ngd->ng", gh, xhat)[:, :, None] / max(D, 1)
+            xhat *= c
+            dx = gh - a
+            dx -= xhat
+            dx *= self.rstd
+            gx = _wrap(dx.reshape(xa.shape).astype(xa.dtype, copy=False))
+        return gx, gw, gb
+
+
+def _gn_composite(x, w, b, G, eps):
+    shape = x.shape
+    N, C = shape[0], shape[1]
+    xg = x.reshape(N, G, -1)
+    m = xg.mean(dim=2, keepdim=True)
+    v = xg.var(dim=2, correction=0, keepdim=True)
+    y = ((xg - m) * (v + eps).rsqrt()).reshape(N, C, -1)
+    if w is not None:
+        y = y * w.reshape(C, 1)
+    if b is not None:
+        y = y + b.reshape(C, 1)
+    return y.reshape(shape)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """torch.group_norm: NativeGroupNormBackward0."""
+    return NativeGroupNorm.apply(input, weight, bias, num_groups=int(num_groups), eps=eps)
