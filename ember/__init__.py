@@ -12,7 +12,7 @@ from . import _dtype
 from ._dtype import (dtype, promote_types, result_type, get_default_dtype, finfo, iinfo,
                      can_cast)
 from ._dtype import (bool_ as bool, uint8, int8, int16, int32, int64, float16, bfloat16,
-                     float32, float64, complex64, complex128)
+                     float32, float64, complex64, complex128, uint16, uint32, uint64)
 from ._device import device
 from ._size import Size
 from ._tensor import Tensor
@@ -103,7 +103,6 @@ cdouble = complex128
 short = int16
 int = int32
 long = int64
-uint16 = None  # not supported by ember (torch's support for it is limited as well)
 
 
 def is_tensor(obj):

@@ -119,11 +119,12 @@ def _infer_array(data):
             if any(isinstance(x, (str, bytes)) for x in np.ravel(arr)):
                 raise TypeError("new(): invalid data type 'str'")
             big = next((x for x in np.ravel(arr) if isinstance(x, int)), None)
-            raise RuntimeError("Overflow when unpacking long") if big is not None else \
+            raise ValueError("Overflow when unpacking long long") if big is not None else \
                 TypeError("new(): invalid data type")
         if arr.dtype.kind in "US":
             raise TypeError("new(): invalid data type 'str'")
-        py = isinstance(leaf, (float, int, complex, bool)) or (
+        # np.float64 subclasses float: only true Python numbers take the default dtype
+        py = type(leaf) in (float, int, complex, bool) or (
             isinstance(leaf, (list, tuple)) and not leaf)
         if arr.size == 0 and arr.dtype == np.float64:
             return arr.astype(D.get_default_dtype().np)
@@ -138,7 +139,7 @@ def _infer_array(data):
         return np.array(data)
     if isinstance(data, int):
         if not -2 ** 63 <= data < 2 ** 63:
-            raise RuntimeError("Overflow when unpacking long")
+            raise ValueError("Overflow when unpacking long long")
         return np.array(data, np.int64)
     if isinstance(data, float):
         return np.array(data, D.get_default_dtype().np)
@@ -164,9 +165,16 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         if type(arr) is not np.ndarray:
             from .backend import to_numpy
             arr = to_numpy(arr)
+    elif dtype is not None and isinstance(data, (list, tuple, float, int)) and \
+            _dt(dtype).category >= D.FLOAT:
+        arr = _infer_array(data)
+        if arr.dtype.kind == "f":  # Python floats go straight to the requested precision
+            arr = np.array(data, dtype=np.float64 if _dt(dtype) is not D.float16 else
+                           np.float64)
     else:
         arr = _infer_array(data)
     if dtype is not None:
+        _check_fits(arr, _dt(dtype))
         arr = _cast(arr, _dt(dtype).np)
     else:
         D.from_numpy_dtype(arr.dtype)
@@ -175,6 +183,15 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                            "gradients")
     return _finish(arr, device, requires_grad)
+
+
+def _check_fits(arr, dt):
+    """torch refuses Python values that overflow an integer dtype."""
+    if dt.category == D.INT and arr.dtype.kind in "iuf" and arr.size:
+        info = np.iinfo(dt.np)
+        lo, hi = arr.min(), arr.max()
+        if lo < info.min or hi > info.max:
+            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
 
 
 def _cast(arr, npdt):
@@ -266,6 +283,9 @@ def _filled(fill, size, kw, name):
 
 def zeros(*size, **kw):
     """A tensor of zeros (see torch.zeros)."""
+    for v in (size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size):
+        if isinstance(v, int) and v < 0:
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _filled(0, _size_kw(size, kw), kw, "zeros")
 
 
@@ -346,7 +366,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None, requ
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0 and end != start:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype.category == D.FLOAT or dtype.category == D.COMPLEX:
         n = math.ceil((end - start) / step)
         arr = (start + np.arange(n, dtype=np.float64) * step).astype(dtype.np)
@@ -437,7 +457,7 @@ def _random_out(arr, out, device, requires_grad):
 def _float_dt(dtype, name):
     dt = _dt(dtype)
     if dt.category < D.FLOAT:
-        raise RuntimeError(f"\"{name}\" not implemented for '{_legacy(dt)}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_legacy(dt)}'")
     return dt
 
 

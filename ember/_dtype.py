@@ -6,6 +6,8 @@ Python numbers) over `promote_types`, the pairwise table.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import ml_dtypes
 
@@ -77,9 +79,14 @@ float32 = dtype("float32", np.float32, FLOAT, True, "f4")
 float64 = dtype("float64", np.float64, FLOAT, True, "f8")
 complex64 = dtype("complex64", np.complex64, COMPLEX, True, "c8")
 complex128 = dtype("complex128", np.complex128, COMPLEX, True, "c16")
+# torch's "limited support" unsigned types: they exist, but promote only with floats
+uint16 = dtype("uint16", np.uint16, INT, False, "u2")
+uint32 = dtype("uint32", np.uint32, INT, False, "u4")
+uint64 = dtype("uint64", np.uint64, INT, False, "u8")
+_BARELY = (uint16, uint32, uint64)
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
-       complex64, complex128)
+       complex64, complex128, uint16, uint32, uint64)
 _BY_NAME = {d.name: d for d in ALL}
 
 # torch's aliases (the same objects, as in torch: torch.float is torch.float32)
@@ -89,6 +96,7 @@ ALIASES = {
     "float16": float16, "half": float16, "bfloat16": bfloat16,
     "float32": float32, "float": float32, "float64": float64, "double": float64,
     "complex64": complex64, "cfloat": complex64, "complex128": complex128, "cdouble": complex128,
+    "uint16": uint16, "uint32": uint32, "uint64": uint64,
 }
 
 # NumPy dtype -> torch dtype (np.dtype objects hash by value)
@@ -105,9 +113,9 @@ def from_numpy_dtype(npdt):
     if npdt in _FROM_NP:
         return _FROM_NP[npdt]
     raise TypeError(
-        f"can't convert np.ndarray of type numpy.{npdt.name}. The only supported types are: "
-        "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, "
-        "and bool.")
+        f"can't convert np.ndarray of type numpy.{npdt.type.__name__}. The only supported types "
+        "are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, "
+        "uint64, uint32, uint16, uint8, and bool.")
 
 
 # ---- promotion -----------------------------------------------------------------------------
@@ -116,9 +124,32 @@ _INT_RANK = {int8: 0, int16: 1, int32: 2, int64: 3}
 _FLOAT_BITS = {float16: 16, bfloat16: 16, float32: 32, float64: 64}
 
 
+_LEGACY_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                 "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                 "float64": "Double", "complex64": "ComplexFloat",
+                 "complex128": "ComplexDouble", "uint16": "UInt16", "uint32": "UInt32",
+                 "uint64": "UInt64"}
+
+
+class _NoPromotion:
+    """A promotion torch refuses (uint16/32/64 with anything but floats); raised when used."""
+
+    def __init__(self, a, b):
+        self.msg = ("Promotion for uint16, uint32, uint64 types is not supported, attempted to "
+                    f"promote {_LEGACY_NAMES[a.name]} and {_LEGACY_NAMES[b.name]}")
+
+    def __getattr__(self, name):
+        raise RuntimeError(self.msg)
+
+
 def _promote_pair(a, b):
     if a is b:
         return a
+    if a in _BARELY or b in _BARELY:
+        other = b if a in _BARELY else a
+        if other.category != FLOAT:
+            return _NoPromotion(a, b)
+        return other if other.category == FLOAT else other
     ca, cb = a.category, b.category
     if ca < cb:
         a, b, ca, cb = b, a, cb, ca
@@ -149,7 +180,10 @@ _PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL for b in ALL}
 
 def promote_types(type1, type2):
     """torch.promote_types: the smallest dtype both can be cast to, by torch's table."""
-    return _PROMOTE[type1, type2]
+    r = _PROMOTE[type1, type2]
+    if type(r) is _NoPromotion:
+        raise RuntimeError(r.msg)
+    return r
 
 
 _default = [float32]
@@ -186,7 +220,7 @@ def _combine(higher, lower):
     if higher.category == FLOAT:
         return higher
     if higher is bool_ or lower.category == FLOAT:
-        return _PROMOTE[higher, lower]
+        return promote_types(higher, lower)
     return higher
 
 
@@ -219,7 +253,7 @@ def result_type_from_keys(keys):
     r = [None, None, None]
     for dt, k in keys:
         cur = r[k]
-        r[k] = dt if cur is None else _PROMOTE[cur, dt]
+        r[k] = dt if cur is None else promote_types(cur, dt)
     return _combine(r[0], _combine(r[1], r[2]))
 
 
@@ -269,7 +303,8 @@ class finfo:
         self.max = float(f.max)
         self.min = float(f.min)
         self.tiny = self.smallest_normal = float(f.smallest_normal)
-        self.resolution = float(f.resolution)
+        # torch: 10 ** -floor(-log10(eps)), exactly a power of ten
+        self.resolution = 10.0 ** -int(-math.log10(self.eps))
         self.dtype = real.name
 
     def __repr__(self):
@@ -291,4 +326,4 @@ class iinfo:
         self.bits, self.min, self.max, self.dtype = i.bits, int(i.min), int(i.max), type.name
 
     def __repr__(self):
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={_g(self.min)}, max={_g(self.max)}, dtype={self.dtype})"

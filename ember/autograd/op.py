@@ -264,7 +264,10 @@ class Op(Node):
         self = _new(cls)
         if not (track and GRAD[0]):
             self._args = None
-            out = self.forward(*arrays, **params)
+            try:
+                out = self.forward(*arrays, **params)
+            except ValueError as e:
+                _reraise_broadcast(e, arrays)
             if type(out) is tuple:
                 return tuple(_wrapa(o) for o in out)
             return _wrapa(out)
@@ -294,7 +297,10 @@ class Op(Node):
         self._in_dt = dts
         self._args = args
         self._saved = self._saved_out = None
-        out = self.forward(*arrays, **params)
+        try:
+            out = self.forward(*arrays, **params)
+        except ValueError as e:
+            _reraise_broadcast(e, arrays)
         self._args = None
         self._seq = next(_seq)
         if type(out) is tuple:
@@ -345,6 +351,7 @@ class Op(Node):
 # one is switched on or off, so the plain dispatch path pays nothing for them while they are off.
 _PLAIN_APPLY = Op.__dict__["apply"].__func__
 _APPLY_LAYERS: dict = {}
+PROFILER = [None]  # the collecting profiler's recorder: the engine times backward nodes with it
 
 
 def set_apply_layer(name, layer):
@@ -357,6 +364,21 @@ def set_apply_layer(name, layer):
     for lay in _APPLY_LAYERS.values():
         fn = lay(fn)
     Op.apply = classmethod(fn)
+
+
+def _reraise_broadcast(e, arrays):
+    """NumPy's broadcasting ValueError -> torch's RuntimeError naming the two sizes."""
+    if "broadcast" not in str(e):
+        raise e
+    from ..ops._broadcast import broadcast_error
+    shapes = [x.shape for x in arrays if hasattr(x, "shape")]
+    for i in range(len(shapes)):
+        for j in range(i + 1, len(shapes)):
+            try:
+                np.broadcast_shapes(shapes[i], shapes[j])
+            except ValueError:
+                broadcast_error(shapes[i], shapes[j])
+    raise e
 
 
 def _wrapa(a):

@@ -336,6 +336,10 @@ def inplace_setitem(self, key, value):
                 res = d[k].shape
             except Exception:
                 raise RuntimeError(str(e)) from None
+            if basic:
+                # torch copies into the view, so the error is expand()'s
+                from .shape import expand
+                expand(value if vt else _wrap(np.asarray(v)), res)
             vs = getattr(v, "shape", ())
             raise RuntimeError(f"shape mismatch: value tensor of shape "
                                f"[{', '.join(map(str, vs))}] cannot be broadcast to indexing "

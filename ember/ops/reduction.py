@@ -252,7 +252,7 @@ class Var(Op):
         x, = self.saved_inputs()
         g = _unreduce(grad, self.shape, self.axes, self.keepdim)
         m = x.mean(dim=list(self.axes) if self.axes is not None else None, keepdim=True)
-        return g * (x - m) * (2.0 / builtins.max(self.n - self.correction, 0))
+        return g * (x - m) * float(np.float64(2.0) / builtins.max(self.n - self.correction, 0))
 
 
 class Std(Op):
@@ -267,7 +267,7 @@ class Std(Op):
         result, = self.saved_outputs()
         g = _unreduce(grad / result, self.shape, self.axes, self.keepdim)
         m = x.mean(dim=list(self.axes) if self.axes is not None else None, keepdim=True)
-        return (g * (x - m) * (1.0 / builtins.max(self.n - self.correction, 0))).masked_fill(
+        return (g * (x - m) * float(np.float64(1.0) / builtins.max(self.n - self.correction, 0))).masked_fill(
             _unreduce(result == 0, self.shape, self.axes, self.keepdim), 0)
 
 

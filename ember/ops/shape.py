@@ -942,7 +942,10 @@ def _out(out, r):
 class Diagonal(ViewOp):
     def forward(self, x, offset=0, dim1=0, dim2=1):
         self.in_shape, self.args = x.shape, (offset, dim1, dim2)
-        return _xp(x).diagonal(x, offset, dim1, dim2)
+        d = _xp(x).diagonal(x, offset, dim1, dim2)
+        if x.flags.writeable and not d.flags.writeable:
+            d.flags.writeable = True  # NumPy's diagonal view is read-only; torch's is writable
+        return d
 
     def backward(self, grad):
         return DiagonalScatter.apply(grad, shape=self.in_shape, args=self.args)
