@@ -67,6 +67,11 @@ from .ops.linalg import (matmul, mm, bmm, mv, dot, vdot, addmm, addmv, baddbmm, 
                          outer, ger, tensordot, einsum, det, slogdet, logdet, inverse, cholesky,
                          pinv, matrix_power, trace, kron, cross, svd, qr, cdist, chain_matmul)
 from .ops.linalg import inner_dot as inner
+from .ops.composite import (addcmul, addcdiv, hypot, logaddexp, logaddexp2, xlogy, sinc,
+                            deg2rad, rad2deg, copysign, heaviside, positive, diff, ravel, dist,
+                            renorm, diagflat, split_with_sizes, vsplit, hsplit, dsplit,
+                            logcumsumexp, quantile, nanquantile, cov, corrcoef, relu, relu_,
+                            softmax, log_softmax, is_same_size, put)
 from . import linalg, cuda, accelerator, autograd, backend
 
 # torch's top-level in-place functions (torch.sin_(t) is t.sin_())

@@ -603,6 +603,13 @@ class Tensor:
     def is_shared(self):
         return False
 
+    def __getattr__(self, name):
+        # reached only when normal lookup fails: name the torch API ember lacks
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise AttributeError(f"'Tensor' object has no attribute '{name}' (ember does not "
+                             f"implement torch.Tensor.{name})")
+
 
 def _rebuild(cls, arr, rg, device):
     t = _new(cls)

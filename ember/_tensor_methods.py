@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._tensor import Tensor
 from .ops import elementwise as E, reduction as Rd, shape as S, indexing as I, linalg as L, \
-    inplace as IP, random_ops as RO
+    inplace as IP, random_ops as RO, composite as C
 
 
 def _r(fn):
@@ -170,6 +170,28 @@ def install():
     ):
         for n in names.split():
             setattr(T, n, getattr(mod, n))
+    for n in ("addcmul addcdiv hypot logaddexp logaddexp2 xlogy sinc deg2rad rad2deg copysign "
+              "heaviside positive diff ravel dist renorm diagflat split_with_sizes vsplit hsplit "
+              "dsplit logcumsumexp quantile nanquantile cov corrcoef relu relu_ softmax "
+              "log_softmax is_same_size is_nonzero fill_diagonal_ put_ put").split():
+        setattr(T, n, getattr(C, n))
+    for n in ("addcmul addcdiv hypot xlogy sinc deg2rad rad2deg copysign heaviside renorm "
+              "logaddexp").split():
+        setattr(T, n + "_", IP.make_inplace(getattr(C, n)))
+    for n in ("absolute arccosh arcsinh arctanh arctan2 bitwise_left_shift bitwise_right_shift "
+              "greater greater_equal less less_equal not_equal").split():
+        f = getattr(E, n)
+        setattr(T, n + "_", IP.make_inplace(
+            f if n not in ("greater", "greater_equal", "less", "less_equal", "not_equal") else
+            (lambda s, o, f=f: f(s, o).to(s.dtype))))
+    T.swapaxes_ = T.swapdims_ = lambda self, a, b: _reshape_inplace(self, S.transpose(self, a, b))
+    T.addmv_ = IP.make_inplace(L.addmv)
+    T.addr_ = IP.make_inplace(L.addr)
+    T.addbmm_ = IP.make_inplace(L.addbmm)
+    T.is_inference = lambda self: False
+    T.output_nr = property(lambda self: getattr(self, "_out_nr", 0) if self.grad_fn else 0)
+    T.new = lambda self, *args, **kw: Tensor(*args, **kw).to(self.dtype) if args else \
+        self.new_empty((0,))
     T.inner = L.inner_dot
     T.where = lambda self, condition, other: E.where(condition, self, other)
     T.sum_to_size = lambda self, *size: __import__(
@@ -207,7 +229,6 @@ def install():
         setattr(T, n + "_", IP.make_inplace(getattr(I, n)))
     T.addmm_ = IP.make_inplace(L.addmm)
     T.baddbmm_ = IP.make_inplace(L.baddbmm)
-    T.addcmul_ = IP.make_inplace(E.addcmul) if hasattr(E, "addcmul") else None
     T.squeeze_ = lambda self, dim=None: _reshape_inplace(self, S.squeeze(self, dim))
     T.unsqueeze_ = lambda self, dim: _reshape_inplace(self, S.unsqueeze(self, dim))
     T.transpose_ = lambda self, d0, d1: _reshape_inplace(self, S.transpose(self, d0, d1))

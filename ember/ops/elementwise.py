@@ -14,6 +14,8 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap
+
+_new = object.__new__
 from ..autograd.grad_mode import GRAD
 from ..autograd.op import Op, promote_arrays, _wrapa
 from ..backend import array_module, _special
@@ -318,11 +320,25 @@ def add(input, other, *, alpha=1, out=None):
                     r = x + y
                 except ValueError:
                     broadcast_error(x.shape, y.shape)
-                return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+                if r.__class__ is not ndarray:
+                    return _wrapa(r)
+                t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
+                t._data = r
+                t._rg = False
+                t.grad_fn = None
+                t._ver = None
+                return t
         elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
                 input._rg and GRAD[0]):
             r = x + other
-            return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+            if r.__class__ is not ndarray:
+                return _wrapa(r)
+            t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
+            t._data = r
+            t._rg = False
+            t.grad_fn = None
+            t._ver = None
+            return t
     if not isinstance(input, Tensor):
         if not isinstance(other, Tensor):
             raise TypeError("add(): argument 'input' (position 1) must be Tensor, not "
@@ -354,11 +370,25 @@ def sub(input, other, *, alpha=1, out=None):
                     r = x - y
                 except ValueError:
                     broadcast_error(x.shape, y.shape)
-                return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+                if r.__class__ is not ndarray:
+                    return _wrapa(r)
+                t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
+                t._data = r
+                t._rg = False
+                t.grad_fn = None
+                t._ver = None
+                return t
         elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
                 input._rg and GRAD[0]):
             r = x - other
-            return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+            if r.__class__ is not ndarray:
+                return _wrapa(r)
+            t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
+            t._data = r
+            t._rg = False
+            t.grad_fn = None
+            t._ver = None
+            return t
     if not isinstance(input, Tensor):
         return rsub(other, input, alpha=alpha)
     other = _int_scalar_for(input, other)
@@ -387,11 +417,25 @@ def mul(input, other, *, out=None):
                     r = x * y
                 except ValueError:
                     broadcast_error(x.shape, y.shape)
-                return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+                if r.__class__ is not ndarray:
+                    return _wrapa(r)
+                t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
+                t._data = r
+                t._rg = False
+                t.grad_fn = None
+                t._ver = None
+                return t
         elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
                 input._rg and GRAD[0]):
             r = x * other
-            return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+            if r.__class__ is not ndarray:
+                return _wrapa(r)
+            t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
+            t._data = r
+            t._rg = False
+            t.grad_fn = None
+            t._ver = None
+            return t
     if not isinstance(input, Tensor):
         input, other = other, input
     other = _int_scalar_for(input, other)
@@ -415,11 +459,25 @@ def div(input, other, *, rounding_mode=None, out=None):
                         r = x / y
                     except ValueError:
                         broadcast_error(x.shape, y.shape)
-                    return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+                    if r.__class__ is not ndarray:
+                        return _wrapa(r)
+                    t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
+                    t._data = r
+                    t._rg = False
+                    t.grad_fn = None
+                    t._ver = None
+                    return t
             elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
                     input._rg and GRAD[0]):
                 r = x / other
-                return _wrap(r) if r.__class__ is ndarray else _wrapa(r)
+                if r.__class__ is not ndarray:
+                    return _wrapa(r)
+                t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
+                t._data = r
+                t._rg = False
+                t.grad_fn = None
+                t._ver = None
+                return t
         if not isinstance(input, Tensor):
             input = _tensor_of(input, other)
         r = Div.apply(input, other)
