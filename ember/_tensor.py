@@ -412,7 +412,7 @@ class Tensor:
         if not a.ndim:
             raise TypeError("iteration over a 0-d tensor")
         if not (self._rg and GRAD[0]):
-            return iter([_wrap_view(a[i], self) for i in range(a.shape[0])])
+            return iter([_wrap_view(a[i, ...], self) for i in range(a.shape[0])])
         return iter(self.unbind(0))
 
     def __reversed__(self):
@@ -607,6 +607,10 @@ class Tensor:
         # reached only when normal lookup fails: name the torch API ember lacks
         if name.startswith("_"):
             raise AttributeError(name)
+        for klass in type(self).__mro__:
+            if name in klass.__dict__:
+                # a property whose getter raised AttributeError: surface the real error
+                return klass.__dict__[name].__get__(self, type(self))
         raise AttributeError(f"'Tensor' object has no attribute '{name}' (ember does not "
                              f"implement torch.Tensor.{name})")
 

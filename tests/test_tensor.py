@@ -408,3 +408,18 @@ def test_reductions_hypothesis(shape, op, data):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             check(fn, [a], grad=op != "std" or (a.size > 1))
+
+
+def test_iteration_gives_tensors():
+    for T in (torch, ember):
+        items = list(T.tensor([1.0, 2.0]))
+        assert [repr(x) for x in items] == ["tensor(1.)", "tensor(2.)"]
+        assert [(x + 1).item() for x in items] == [2.0, 3.0]
+    e = list(ember.tensor([[1, 2], [3, 4]]))
+    e[0][0] = 9  # views, as torch's unbind
+    check_repr(lambda T: list(T.arange(3)))
+
+
+def test_property_errors_are_not_masked():
+    with pytest.raises(AttributeError, match="no attribute 'definitely_missing'"):
+        ember.ones(1).definitely_missing
