@@ -135,6 +135,8 @@ def _infer_array(data):
             if arr.dtype.kind == "c":
                 return arr.astype(D.default_complex().np)
         return arr
+    if isinstance(data, np.generic):  # before float/complex: np.float64 subclasses float
+        return np.array(data)
     if isinstance(data, bool):
         return np.array(data)
     if isinstance(data, int):
@@ -145,8 +147,6 @@ def _infer_array(data):
         return np.array(data, D.get_default_dtype().np)
     if isinstance(data, complex):
         return np.array(data, D.default_complex().np)
-    if isinstance(data, np.generic):
-        return np.array(data)
     if hasattr(data, "__array__"):
         return np.asarray(data)
     if hasattr(data, "__len__") and hasattr(data, "__getitem__"):
@@ -398,7 +398,13 @@ def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
 def _linspace_array(start, end, steps, npdt):
     if steps == 1:
         return np.array([start], dtype=np.float64)
-    step = (end - start) / (steps - 1)
+    if npdt == np.float32:
+        # torch computes the step in float32 and each value as one fused multiply-add
+        # (start + step*i rounded once); float64 arithmetic on the float32 step reproduces it
+        start, end = float(np.float32(start)), float(np.float32(end))
+        step = float(np.float32(np.float32(end - start) / np.float32(steps - 1)))
+    else:
+        step = (end - start) / (steps - 1)
     i = np.arange(steps, dtype=np.float64)
     half = steps // 2
     return np.where(i < half, start + step * i, end - step * (steps - 1 - i))
