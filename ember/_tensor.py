@@ -377,6 +377,8 @@ class Tensor:
     def __float__(self):
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._rg and not _FLOAT_WARNED:
+            _warn_float_once()
         return float(_py_scalar(self._data))
 
     def __int__(self):
@@ -613,6 +615,17 @@ class Tensor:
                 return klass.__dict__[name].__get__(self, type(self))
         raise AttributeError(f"'Tensor' object has no attribute '{name}' (ember does not "
                              f"implement torch.Tensor.{name})")
+
+
+_FLOAT_WARNED = False
+
+
+def _warn_float_once():
+    # torch's TORCH_WARN_ONCE: the first float() of a tensor that requires grad, per process
+    global _FLOAT_WARNED
+    _FLOAT_WARNED = True
+    warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                  "behavior.\nConsider using tensor.detach() first.", UserWarning, stacklevel=3)
 
 
 def _rebuild(cls, arr, rg, device):
