@@ -32,6 +32,8 @@ from ._random import manual_seed, seed, initial_seed
 from ._generator import Generator, default_generator, get_rng_state, set_rng_state
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                                  is_grad_enabled, is_inference_mode_enabled)
+from .autograd.anomaly_mode import (is_anomaly_enabled, is_anomaly_check_nan_enabled,
+                                    set_anomaly_enabled)
 from .ops.elementwise import (add, sub, subtract, rsub, mul, multiply, div, divide, true_divide,
                               floor_divide, neg, negative, pow, float_power, remainder, fmod,
                               exp, exp2, expm1, log, log2, log10, log1p, sqrt, rsqrt, sin, cos,
@@ -156,12 +158,19 @@ def are_deterministic_algorithms_enabled():
 
 
 def get_num_threads():
+    """The BLAS thread count (torch's intra-op threads); the CPU count if no BLAS is known."""
     import os
-    return os.cpu_count() or 1
+    from .backend import _threads
+    return _threads.get_num_threads() or os.cpu_count() or 1
 
 
 def set_num_threads(n):
-    pass
+    """Set the BLAS thread count (see torch.set_num_threads)."""
+    import builtins  # `int` and `bool` here are ember's dtypes
+    if not isinstance(n, builtins.int) or isinstance(n, builtins.bool) or n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    from .backend import _threads
+    _threads.set_num_threads(n)
 
 
 def compile(model=None, **kwargs):
@@ -176,7 +185,8 @@ from builtins import bool as builtins_bool  # noqa: E402
 # Subpackages load on first use, so `import ember` stays fast (torch imports everything).
 _LAZY_MODULES = {"nn", "optim", "utils", "profiler", "serialization", "hub", "testing",
                  "compat", "functional", "jit", "distributions", "special", "fft", "overrides",
-                 "types", "multiprocessing", "amp", "backends", "library", "onnx", "vision"}
+                 "types", "multiprocessing", "amp", "backends", "library", "onnx", "vision",
+                 "attr"}
 _LAZY_ATTRS = {"save": "serialization", "load": "serialization"}
 
 

@@ -2,7 +2,7 @@
 
 `install()` puts an import hook on sys.meta_path so that `import torch`, `import torch.nn as nn`,
 `from torch.utils.data import DataLoader`, `import torchvision.transforms as T`, ... load ember's
-modules under torch's names (torchvision -> ember.vision). `python -m ember run script.py`
+modules under torch's names (torchvision -> ember.vision, captum.attr -> ember.attr). `python -m ember run script.py`
 calls it before running the script. A torch submodule ember lacks raises an ImportError that
 names the missing torch API.
 """
@@ -13,11 +13,13 @@ import importlib.abc
 import importlib.util
 import sys
 
-_PREFIXES = {"torch": "ember", "torchvision": "ember.vision"}
+# longest prefix first: captum.attr is ember.attr, and so is the bare captum package
+_PREFIXES = {"torchvision": "ember.vision", "torch": "ember", "captum.attr": "ember.attr",
+             "captum": "ember.attr"}
 
 
 def _target(fullname):
-    for src, dst in _PREFIXES.items():
+    for src, dst in sorted(_PREFIXES.items(), key=lambda kv: -len(kv[0])):
         if fullname == src or fullname.startswith(src + "."):
             return dst + fullname[len(src):]
     return None
