@@ -120,3 +120,144 @@ def embedding_renorm_(weight, indices, max_norm, norm_type):
         w[r] = sel[big] * scale[:, None]
     weight._bump()
     return weight
+
+
+# ---- embedding bag ----------------------------------------------------------------------------
+
+_BAG_MODES = {0: "sum", 1: "mean", 2: "max"}
+
+
+class EmbeddingBag(Op):
+    """Sum / mean / max of the embeddings of each bag (a run of `indices` that starts at an
+    offset). Inputs: weight and per_sample_weights (or None); the indices, offsets and mode are
+    parameters. Padding entries are left out of their bag (and of its count)."""
+
+    def forward(self, weight, psw, indices=None, offsets=None, mode=1, padding_idx=-1,
+                include_last_offset=False, scale_grad_by_freq=False):
+        _check_indices(indices, "embedding_bag")
+        _check_indices(offsets, "embedding_bag")
+        n = indices.size
+        offs = offsets.astype(np.int64).reshape(-1)
+        if offs.size and offs[0] != 0:
+            raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the "
+                               "mini-batch has to start from position 0. However, got "
+                               f"{int(offs[0])}")
+        if offs.size and offs[-1] > n:
+            raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but "
+                               f"got offsets[-1] of {int(offs[-1])}")
+        ends = offs[1:] if include_last_offset else np.append(offs[1:], n)
+        starts = offs[:-1] if include_last_offset else offs
+        B = starts.size
+        lengths = np.maximum(ends - starts, 0)
+        seg = np.repeat(np.arange(B), lengths)               # bag of each used position
+        pos = np.arange(seg.size) + (starts[0] if B else 0)
+        idx = indices.reshape(-1)[pos]
+        bad = np.flatnonzero((idx < 0) | (idx >= weight.shape[0]))
+        if bad.size:
+            # torch's kernels word this differently (and some scan in another order)
+            i, v = int(pos[bad[0]]), int(idx[bad[0]])
+            if mode == 2 or weight.dtype != np.float32:
+                raise RuntimeError("embedding_bag: Expected idx >= 0 && idx < num_embeddings but "
+                                   f"found idx to be {v}")
+            raise RuntimeError(f"Index {i} of input takes value {v} which is not in the valid "
+                               f"range [0, {weight.shape[0]})")
+        keep = idx != padding_idx
+        idx, seg, pos = idx[keep], seg[keep], pos[keep]
+        rows = weight[idx]
+        if psw is not None:
+            rows = rows * psw.reshape(-1)[pos][:, None]
+        D = weight.shape[1]
+        counts = np.bincount(seg, minlength=B)
+        if mode == 2:
+            out = np.full((B, D), -np.inf, weight.dtype)
+            np.maximum.at(out, seg, rows)
+            out[counts == 0] = 0
+            # first position in its bag reaching the max: where the gradient goes
+            hit = rows == out[seg]
+            first = np.full((B, D), idx.size, np.int64)
+            np.minimum.at(first, seg, np.where(hit, np.arange(idx.size)[:, None], idx.size))
+            self.argmax = first
+        else:
+            out = np.zeros((B, D), weight.dtype)
+            np.add.at(out, seg, rows)
+            if mode == 1:
+                out /= np.maximum(counts, 1)[:, None].astype(weight.dtype)
+        self.idx, self.seg, self.pos, self.counts = idx, seg, pos, counts
+        self.mode, self.scale, self.num_weights = mode, scale_grad_by_freq, weight.shape[0]
+        if scale_grad_by_freq:
+            # NOTE: torch's CPU kernel divides the k-th distinct index (in sorted order) by the
+            # count of the k-th entry of the *sorted indices*, not of that index itself; its
+            # gradients follow that rule, and so do ember's
+            srt = np.sort(indices.reshape(-1))
+            uniq = np.unique(srt)
+            counts_all = np.bincount(srt, minlength=weight.shape[0])
+            per_uniq = counts_all[srt[np.arange(uniq.size)]]
+            self.freq = per_uniq[np.searchsorted(uniq, idx)]
+        else:
+            self.freq = None
+        self.psw_shape = None if psw is None else psw.shape
+        self.save_inputs(0, 1)
+        return out
+
+    def _row_factor(self, dtype):
+        """Per used position: 1/count for mean, 1/frequency with scale_grad_by_freq."""
+        f = np.ones(self.idx.size, dtype)
+        if self.mode == 1:
+            f /= np.maximum(self.counts, 1)[self.seg]
+        if self.scale:
+            f /= self.freq
+        return f
+
+    def backward(self, grad):
+        weight, psw = self.saved_inputs()
+        needs = self.needs_input_grad
+        dt = grad._data.dtype
+        D = grad._data.shape[1]
+        gw = gp = None
+        if GRAD[0]:
+            from .._creation import zeros
+            seg_t, idx_t = _wrap(self.seg), _wrap(self.idx)
+            if self.mode == 2:
+                if needs[0]:
+                    b, c = np.nonzero(self.argmax < self.idx.size)
+                    flat = self.idx[self.argmax[b, c]] * D + c
+                    gw = zeros(self.num_weights * D, dtype=grad.dtype).index_add(
+                        0, _wrap(flat), grad[_wrap(b), _wrap(c)]).view(self.num_weights, D)
+                return gw, None
+            g = grad.index_select(0, seg_t)
+            if needs[0]:
+                contrib = g * _wrap(self._row_factor(dt)[:, None])
+                if psw is not None:
+                    contrib = contrib * psw.reshape(-1).index_select(0, _wrap(self.pos))[:, None]
+                gw = zeros(self.num_weights, D, dtype=grad.dtype).index_add(0, idx_t, contrib)
+            if psw is not None and needs[1]:
+                per = (g * weight.index_select(0, idx_t)).sum(1)
+                gp = zeros(psw.numel(), dtype=grad.dtype).index_add(0, _wrap(self.pos), per) \
+                    .view(self.psw_shape)
+            return gw, gp
+        g = grad._data
+        if needs[0]:
+            out = np.zeros((self.num_weights, D), dt)
+            if self.mode == 2:
+                b, c = np.nonzero(self.argmax < self.idx.size)
+                np.add.at(out, (self.idx[self.argmax[b, c]], c), g[b, c])
+            else:
+                contrib = g[self.seg] * self._row_factor(dt)[:, None]
+                if psw is not None:
+                    contrib *= psw._data.reshape(-1)[self.pos][:, None]
+                np.add.at(out, self.idx, contrib)
+            gw = _wrap(out)
+        if psw is not None and needs[1]:
+            per = np.zeros(psw._data.size, dt)
+            per[self.pos] = (g[self.seg] * weight._data[self.idx]).sum(axis=1)
+            gp = _wrap(per.reshape(self.psw_shape))
+        return gw, gp
+
+
+def embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, per_sample_weights,
+                  include_last_offset, padding_idx):
+    """torch.embedding_bag's output (EmbeddingBagBackward0); mode 0 sum, 1 mean, 2 max."""
+    return EmbeddingBag.apply(weight, per_sample_weights, indices=indices._data,
+                              offsets=offsets._data, mode=mode, padding_idx=padding_idx,
+                              include_last_offset=include_last_offset,
+                              scale_grad_by_freq=scale_grad_by_freq)

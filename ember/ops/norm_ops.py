@@ -1,10 +1,11 @@
 """Fused normalization ops: batch norm, layer norm and group norm, one Op (one grad_fn) each.
 
-Forward computes the statistics and the normalized output in a few NumPy passes and keeps only
-the input and the per-group statistics; backward is the closed-form gradient in NumPy. When a
-graph of the backward is asked for (create_graph), backward instead differentiates a composite
-re-computation made of ember ops, so higher-order gradients are exact too. ember.nn's
-F.batch_norm / layer_norm / group_norm / instance_norm (ember/nn/_functional2.py) call these.
+Forward computes the statistics and the normalized output in a few NumPy passes (batch norm
+rounding exactly as torch's CPU kernel does, so float32 outputs and running statistics are
+bit-identical); backward is the closed-form gradient in NumPy. When a graph of the backward is
+asked for (create_graph), backward instead differentiates a composite re-computation made of
+ember ops, so higher-order gradients are exact too. ember.nn's F.batch_norm / layer_norm /
+group_norm / instance_norm (ember/nn/_functional2.py) call these.
 """
 from __future__ import annotations
 
@@ -84,40 +85,65 @@ class NativeBatchNorm(Op):
         if not training and (running_mean is None or running_var is None):
             raise RuntimeError(("running_mean" if running_mean is None else "running_var")
                                + " must be defined in evaluation mode")
+        if (running_mean is None) != (running_var is None):
+            raise ValueError("running_mean and running_var must either both be None or neither "
+                             "be None")
         xp = _xp(x)
         cdt = _compute_dtype(x)
-        xa = x.astype(cdt, copy=False)
-        self.axes = axes = (0,) + tuple(range(2, x.ndim))
-        self.cshape = cshape = (C,) + (1,) * (x.ndim - 2)
+        # every pass runs on an (N, C, D) view: reductions along the contiguous last axis
+        x3 = x.astype(cdt, copy=False).reshape(x.shape[0], C, -1)
+        self.axes = (0,) + tuple(range(2, x.ndim))
+        self.cshape = (C,) + (1,) * (x.ndim - 2)
         self.training, self.eps = training, eps
         if training:
             n = x.size // C if C else 0
-            # statistics accumulate in float64 like torch's CPU kernel (acc_type of float)
-            mean = xa.sum(axis=axes, dtype=np.float64) / max(n, 1)
-            xc = xa - mean.astype(cdt).reshape(cshape)
-            var = xp.einsum("ncd,ncd->c", *(xc.reshape(x.shape[0], C, -1),) * 2).astype(np.float64) / max(n, 1)
-            invstd = 1.0 / xp.sqrt(var + eps)
+            nf = max(n, 1)
+            # torch's CPU kernel, step for step (so float32 results match it bit for bit): the
+            # mean and the sum of float squares accumulate in float64 and are stored as float;
+            # var = var_sum / n in float; invstd = 1 / sqrt(var + eps) in float64
+            if x3.shape[2] == 1 and xp is np:
+                mean, var_sum = _row_stats(x3[:, :, 0], cdt)
+            else:
+                mean = (xp.einsum("ncd->c", x3, dtype=np.float64) / nf).astype(cdt)
+                xc = x3 - mean[:, None]
+                xc *= xc
+                var_sum = xp.einsum("ncd->c", xc, dtype=np.float64).astype(cdt)
+                del xc
+            invstd = (1.0 / xp.sqrt((var_sum / cdt.type(nf)).astype(np.float64) + eps)
+                      ).astype(cdt)
             if running_mean is not None:
+                # torch: momentum cast to the parameter type, the update in that type
                 rm = running_mean._data
-                rm[...] = momentum * mean + (1 - momentum) * rm
+                m = rm.dtype.type(momentum)
+                rm[...] = m * mean.astype(rm.dtype) + (rm.dtype.type(1) - m) * rm
                 running_mean._bump()
             if running_var is not None:
+                # ... and for the variance, the unbiased estimate is added in float64
                 rv = running_var._data
-                unbiased = var * (n / (n - 1)) if n > 1 else var * np.inf
-                rv[...] = momentum * unbiased + (1 - momentum) * rv
+                m = rv.dtype.type(momentum)
+                unbiased = (var_sum / cdt.type(n - 1)).astype(np.float64) if n > 1 else \
+                    np.full(C, np.inf)
+                rv[...] = np.float64(m) * unbiased + ((rv.dtype.type(1) - m) * rv).astype(
+                    np.float64)
                 running_var._bump()
-            mean, invstd = mean.astype(cdt), invstd.astype(cdt)
         else:
+            # eval: torch takes 1 / sqrt(running_var + eps) in the parameter type
             mean = running_mean._data.astype(cdt)
-            invstd = (1.0 / xp.sqrt(running_var._data.astype(np.float64) + eps)).astype(cdt)
-            xc = xa - mean.reshape(cshape)
+            rv = running_var._data.astype(cdt)
+            invstd = cdt.type(1) / xp.sqrt(rv + cdt.type(eps))
         self.mean, self.invstd = mean, invstd
         self.save_inputs(0, 1, 2)
-        scale = invstd if weight is None else invstd * weight.astype(cdt)
-        xc *= scale.reshape(cshape)
-        if bias is not None:
-            xc += bias.astype(cdt).reshape(cshape)
-        return xc.astype(x.dtype, copy=False)
+        # y = x * alpha + beta with alpha = invstd * w, beta = b - mean * alpha, both fused
+        # multiply-adds in torch: float64 arithmetic rounds each once, like an FMA
+        alpha = invstd if weight is None else invstd * weight.astype(cdt)
+        b = np.zeros((), cdt) if bias is None else bias.astype(cdt)
+        if cdt == np.float32:
+            beta = (b - mean.astype(np.float64) * alpha).astype(cdt)
+            y = _fma_channels(x3, alpha, beta)
+        else:
+            y = x3 * alpha[:, None]
+            y += (b - mean * alpha)[:, None]
+        return y.reshape(x.shape).astype(x.dtype, copy=False)
 
     def backward(self, grad):
         x, w, b = self.saved_inputs()
@@ -129,30 +155,86 @@ class NativeBatchNorm(Op):
                                               self.eps, self.axes, self.cshape),
                 (x, w, b), needs, grad)
         xa = x._data
+        N, C = xa.shape[0], xa.shape[1]
         cdt = _compute_dtype(xa)
-        xa = xa.astype(cdt, copy=False)
-        g = grad._data.astype(cdt, copy=False)
-        axes, cshape = self.axes, self.cshape
+        x3 = xa.astype(cdt, copy=False).reshape(N, C, -1)
+        g3 = grad._data.astype(cdt, copy=False).reshape(N, C, -1)
         mean, invstd = self.mean, self.invstd
-        n = xa.size // xa.shape[1] if xa.shape[1] else 1
-        xc = xa - mean.reshape(cshape)
-        gsum = g.sum(axis=axes)
-        dot = (g * xc).sum(axis=axes)  # sum(grad * (x - mean))
+        n = xa.size // C if C else 1
+        xc = x3 - mean[:, None]
+        gsum = g3.sum(axis=2).sum(axis=0)
+        dot = np.einsum("ncd,ncd->c", g3, xc)       # sum(grad * (x - mean))
         k1 = invstd if w is None else invstd * w._data.astype(cdt)
         gx = None
         if needs[0]:
             if self.training:
-                # dx = k1 * (g - mean(g) - xhat * mean(g * xhat)), as one fused pass
-                xc *= (-k1 * invstd * invstd * dot / n).reshape(cshape)
-                xc += g * k1.reshape(cshape)
-                xc -= (k1 * gsum / n).reshape(cshape)
+                # dx = k1 * (g - mean(g) - xhat * mean(g * xhat)): scale xc, add k1*g, shift
+                xc *= (-k1 * invstd * invstd * dot / n)[:, None]
+                xc += g3 * k1[:, None]
+                xc -= (k1 * gsum / n)[:, None]
                 gx = xc
             else:
-                gx = g * k1.reshape(cshape)
-            gx = _wrap(gx.astype(x._data.dtype, copy=False))
+                gx = g3 * k1[:, None]
+            gx = _wrap(gx.reshape(xa.shape).astype(xa.dtype, copy=False))
         gw = _wrap((dot * invstd).astype(w._data.dtype)) if needs[1] else None
         gb = _wrap(gsum.astype(b._data.dtype)) if needs[2] else None
         return gx, gw, gb
+
+
+def _fma_channels(x3, alpha, beta):
+    """x * alpha[c] + beta[c] over an (N, C, D) float32 array with one rounding, as an FMA
+    rounds: in float64, a block of samples at a time so the wide temporary stays in cache."""
+    N, C, D = x3.shape
+    out = np.empty(x3.shape, np.float32)
+    step = max(1, 65536 // max(C * D, 1))
+    buf = np.empty((min(step, N), C, D), np.float64)
+    a, b = alpha.astype(np.float64)[:, None], beta.astype(np.float64)[:, None]
+    for n0 in range(0, N, step):
+        n1 = min(n0 + step, N)
+        t = buf[:n1 - n0]
+        np.multiply(x3[n0:n1], a, out=t)
+        t += b
+        out[n0:n1] = t
+    return out
+
+
+def _row_stats(x2, cdt):
+    """Mean and sum of squared deviations per column of an (N, C) input, rounded the way
+    torch's CPU kernel for one value per channel and sample rounds them: N rows split into one
+    chunk per intra-op thread, each summed row by row into a float buffer (squares with a fused
+    multiply-add), the buffers added in float64; with N <= threads, float64 sums throughout."""
+    from .. import get_num_threads
+    N, C = x2.shape
+    nt = get_num_threads()
+    if N <= nt:
+        mean = (x2.sum(axis=0, dtype=np.float64) / N).astype(cdt)
+        d = x2 - mean
+        d *= d
+        return mean, d.sum(axis=0, dtype=np.float64).astype(cdt)
+    chunk = -(-N // nt)
+    starts = range(0, N, chunk)
+    total = np.zeros(C, np.float64)
+    for s0 in starts:
+        total += x2[s0:s0 + chunk].cumsum(axis=0, dtype=cdt)[-1]
+    mean = (total / N).astype(cdt)
+    d = x2 - mean
+    fused = cdt == np.float32 and N <= 4096   # beyond, float adds (last-bit differences only)
+    if fused:
+        sq = d.astype(np.float64)
+        sq *= sq
+    else:
+        d *= d
+    total[:] = 0
+    for s0 in starts:
+        if fused:
+            buf = np.zeros(C, np.float64)
+            for i in range(s0, min(N, s0 + chunk)):
+                buf += sq[i]
+                buf = buf.astype(np.float32).astype(np.float64)
+        else:
+            buf = d[s0:s0 + chunk].cumsum(axis=0)[-1]
+        total += buf
+    return mean, total.astype(cdt)
 
 
 def _bn_composite(x, w, b, training, mean, invstd, eps, axes, cshape):
@@ -212,13 +294,18 @@ class NativeLayerNorm(Op):
         var = xp.einsum("ij,ij->i", xc, xc)[:, None] / max(D, 1)
         rstd = 1.0 / xp.sqrt(var + eps)
         xc *= rstd
-        if weight is not None:
-            xc *= weight.astype(cdt, copy=False).reshape(-1)
+        # xhat is kept for backward (it costs no extra pass here and saves two there)
+        y = xc if weight is None else xc * weight.astype(cdt, copy=False).reshape(-1)
         if bias is not None:
-            xc += bias.astype(cdt, copy=False).reshape(-1)
+            bb = bias.astype(cdt, copy=False).reshape(-1)
+            if y is xc:
+                y = xc + bb
+            else:
+                y += bb
+        self.xhat = xc
         self.mean, self.rstd, self.D, self.eps, self.ns = mean, rstd, D, eps, ns
         self.save_inputs(0, 1, 2)
-        return xc.reshape(x.shape).astype(x.dtype, copy=False)
+        return y.reshape(x.shape).astype(x.dtype, copy=False)
 
     def backward(self, grad):
         x, w, b = self.saved_inputs()
@@ -230,8 +317,7 @@ class NativeLayerNorm(Op):
         cdt = _compute_dtype(xa)
         D = self.D
         g = grad._data.astype(cdt, copy=False).reshape(-1, D)
-        xhat = xa.astype(cdt, copy=False).reshape(-1, D) - self.mean
-        xhat *= self.rstd
+        xhat = self.xhat
         gw = _wrap(np.einsum("ij,ij->j", g, xhat).reshape(self.ns).astype(
             w._data.dtype)) if needs[1] else None
         gb = _wrap(g.sum(axis=0).reshape(self.ns).astype(b._data.dtype)) if needs[2] else None
@@ -240,12 +326,17 @@ class NativeLayerNorm(Op):
             gh = g * w._data.astype(cdt, copy=False).reshape(-1) if w is not None else g
             a = gh.mean(axis=1, keepdims=True)
             c = np.einsum("ij,ij->i", gh, xhat)[:, None] / D
-            xhat *= c
-            dx = gh - a
-            dx -= xhat
+            # dx = (gh - a - xhat * c) * rstd
+            dx = xhat * -c
+            dx += gh
+            dx -= a
             dx *= self.rstd
             gx = _wrap(dx.reshape(xa.shape).astype(xa.dtype, copy=False))
         return gx, gw, gb
+
+    def _release(self):
+        super()._release()
+        self.__dict__.pop("xhat", None)
 
 
 def _ln_composite(x, w, b, ns, eps):
@@ -283,9 +374,12 @@ class NativeGroupNorm(Op):
                                f"num_groups={G}")
         for name, t in (("weight", weight), ("bias", bias)):
             if t is not None and (t.ndim != 1 or t.size != C):
+                # NOTE: torch's bias message shows the weight's shape ([0] without a weight)
+                shown = t.shape if name == "weight" else (
+                    weight.shape if weight is not None else (0,))
                 raise RuntimeError(f"Expected {name} to be a vector of size equal to the number "
                                    f"of channels in input, but got {name} of shape "
-                                   f"{_shape_list(t.shape)} and input of shape "
+                                   f"{_shape_list(shown)} and input of shape "
                                    f"{_shape_list(x.shape)}")
         _check_float(x, "GroupNormKernelImpl")
         _check_mixed(x, weight, bias)
@@ -329,11 +423,11 @@ class NativeGroupNorm(Op):
             D = gh.shape[2]
             a = gh.mean(axis=2, keepdims=True)
             c = np.einsum("ngd,ngd->ng", gh, xhat)[:, :, None] / max(D, 1)
-            xhat *= c
-            dx = gh - a
-            dx -= xhat
-            dx *= self.rstd
-            gx = _wrap(dx.reshape(xa.shape).astype(xa.dtype, copy=False))
+            xhat *= -c
+            xhat += gh
+            xhat -= a
+            xhat *= self.rstd
+            gx = _wrap(xhat.reshape(xa.shape).astype(xa.dtype, copy=False))
         return gx, gw, gb
 
 

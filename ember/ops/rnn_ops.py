@@ -17,20 +17,12 @@ from ..autograd.op import Op
 from .norm_ops import composite_vjp
 from .shape import Transpose
 
-class _TransposeInplace(Transpose):
-    node_name = "TransposeBackward1"
-
-
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
-def _sigmoid_(a):
-    """In-place logistic function."""
-    np.negative(a, out=a)
-    np.exp(a, out=a)
-    a += 1
-    np.reciprocal(a, out=a)
-    return a
+class _TransposeInplace(Transpose):
+    """torch's in-place transpose_ of a result (its grad_fn is TransposeBackward1)."""
+    node_name = "TransposeBackward1"
 
 
 def _steps(batch_sizes, reverse):
@@ -41,8 +33,15 @@ def _steps(batch_sizes, reverse):
 
 
 def _lstm_perm(H):
-    """Gate rows reordered i,f,g,o -> i,f,o,g so one sigmoid covers the first 3H columns."""
-    return np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
+    """Gate rows reordered i,f,g,o -> o,i,f,g: the three sigmoid gates are adjacent."""
+    return np.r_[3 * H:4 * H, 0:3 * H]
+
+
+def _prev_rows(S, S0, B, reverse):
+    """The state entering each step of a padded sequence: S shifted by one step, S0 first."""
+    if reverse:
+        return np.concatenate((S[B:], S0))
+    return np.concatenate((S0, S[:S.shape[0] - B]))
 
 
 class RnnLayer(Op):
@@ -50,13 +49,15 @@ class RnnLayer(Op):
 
     Inputs x, h0, c0 (LSTM only, else None), w_ih, w_hh, b_ih, b_hh, w_hr (LSTM projection,
     else None); outputs (out, h_last[, c_last]). x is (T, B, I) when batch_sizes is None, else
-    packed (N, I) with rows grouped by time step."""
+    packed (N, I) with rows grouped by time step. Gates are activated through one exp per
+    step: sigmoid(x) = 1 / (1 + exp(-x)) and tanh(x) = 2 sigmoid(2x) - 1, the factors -1 and
+    -2 folded into the weight rows (NumPy's exp is several times faster than its tanh)."""
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode="LSTM", batch_sizes=None,
                 reverse=False):
         self.mode, self.reverse = mode, reverse
-        self.packed = batch_sizes is not None
-        if batch_sizes is None:
+        self.packed = packed = batch_sizes is not None
+        if not packed:
             batch_sizes = np.full(x.shape[0], x.shape[1], np.int64)
         self.batch_sizes = batch_sizes
         self.in_shape = x.shape
@@ -66,82 +67,104 @@ class RnnLayer(Op):
         G = _GATES[mode]
         H = w_ih.shape[0] // G
         self.steps = steps = _steps(batch_sizes, reverse)
-        N = x2.shape[0]
-        W = [None if a is None else a.astype(cdt, copy=False) for a in
-             (w_ih, w_hh, b_ih, b_hh, w_hr)]
-        if mode == "LSTM":
+        N, B = x2.shape[0], h0.shape[0]
+        wih, whh, bih, bhh, whr = [None if a is None else a.astype(cdt, copy=False) for a in
+                                   (w_ih, w_hh, b_ih, b_hh, w_hr)]
+        lstm, gru = mode == "LSTM", mode == "GRU"
+        if lstm:
             perm = _lstm_perm(H)
-            W = [W[0][perm], W[1][perm], None if W[2] is None else W[2][perm],
-                 None if W[3] is None else W[3][perm], W[4]]
-        wih, whh, bih, bhh, whr = W
-        self.W = W
+            wih, whh = wih[perm], whh[perm]
+            bih, bhh = (None, None) if bih is None else (bih[perm], bhh[perm])
+        self.wih, self.whh, self.whr = wih, whh, whr
+        nsig = 3 * H if lstm else 2 * H if gru else 0   # columns of sigmoid gates
+        # pre-activation scale per gate row: -1 for sigmoid gates, -2 for the LSTM's tanh gate
+        # (so that one exp serves them all); GRU's tanh gate n is computed on its own
+        sc = None
+        if nsig:
+            sc = np.full(G * H, -1.0, cdt)
+            sc[nsig:] = -2.0 if lstm else 1.0
+        wih_s = wih if sc is None else wih * sc[:, None]
+        whh_s = whh if sc is None else whh * sc[:, None]
         # input projection of the whole sequence; the biases fold in once (GRU keeps b_hh
         # apart: its new gate multiplies the hidden half by r)
-        XW = x2 @ wih.T
+        XW = x2 @ np.ascontiguousarray(wih_s.T)   # BLAS is faster on C-ordered operands here
         if bih is not None:
-            XW += bih if (mode == "GRU" or bhh is None) else bih + bhh
-        whhT = whh.T
+            b = bih if (gru or bhh is None) else bih + bhh
+            XW += b if sc is None else b * sc
+            if gru and bhh is not None:
+                bhh = bhh * sc
+        whhT = np.ascontiguousarray(whh_s.T)
         Hout = whh.shape[1]
         out = np.empty((N, Hout), cdt)
-        Hprev = np.empty((N, Hout), cdt)
         h0 = h0.astype(cdt, copy=False)
         hT = np.empty_like(h0)
-        lstm = mode == "LSTM"
+        uniform = not packed
+        Hprev = None if uniform else np.empty((N, Hout), cdt)
         if lstm:
             c0 = c0.astype(cdt, copy=False)
             cT = np.empty_like(c0)
             C = np.empty((N, H), cdt)
-            Cprev = np.empty((N, H), cdt)
+            Cprev = None if uniform else np.empty((N, H), cdt)
             TC = np.empty((N, H), cdt)
             Hraw = np.empty((N, H), cdt) if whr is not None else None
-        elif mode == "GRU":
-            GHn = np.empty((N, H), cdt)
+        elif gru:
+            GH = np.empty((N, 3 * H), cdt)
         hs, cs = h0, (c0 if lstm else None)
-        cur = batch_sizes[0] if not reverse else 0
+        cur = int(batch_sizes[0]) if (uniform or not reverse) else 0
         for o0, bs in steps:
             r1 = o0 + bs
-            # the state entering this step: rows of the previous step's state, plus fresh
-            # rows of h0 where a reversed packed sequence starts
-            if not reverse:
-                if bs < cur:
-                    hT[bs:cur] = hs[bs:cur]
-                    if lstm:
-                        cT[bs:cur] = cs[bs:cur]
-                    cur = bs
-                Hprev[o0:r1] = hs[:bs]
-                if lstm:
-                    Cprev[o0:r1] = cs[:bs]
+            if uniform:
+                hp = hs
+                cp = cs
             else:
-                Hprev[o0:o0 + cur] = hs[:cur]
-                Hprev[o0 + cur:r1] = h0[cur:bs]
-                if lstm:
-                    Cprev[o0:o0 + cur] = cs[:cur]
-                    Cprev[o0 + cur:r1] = c0[cur:bs]
-                cur = bs
-            hp = Hprev[o0:r1]
+                # the state entering this step: rows of the previous step's state, plus fresh
+                # rows of h0 where a reversed packed sequence starts; finished rows retire
+                if not reverse:
+                    if bs < cur:
+                        hT[bs:cur] = hs[bs:cur]
+                        if lstm:
+                            cT[bs:cur] = cs[bs:cur]
+                        cur = bs
+                    Hprev[o0:r1] = hs[:bs]
+                    if lstm:
+                        Cprev[o0:r1] = cs[:bs]
+                else:
+                    Hprev[o0:o0 + cur] = hs[:cur]
+                    Hprev[o0 + cur:r1] = h0[cur:bs]
+                    if lstm:
+                        Cprev[o0:o0 + cur] = cs[:cur]
+                        Cprev[o0 + cur:r1] = c0[cur:bs]
+                    cur = bs
+                hp = Hprev[o0:r1]
+                cp = Cprev[o0:r1] if lstm else None
             g = XW[o0:r1]
             if lstm:
                 g += hp @ whhT
-                _sigmoid_(g[:, :3 * H])
-                np.tanh(g[:, 3 * H:], out=g[:, 3 * H:])
+                np.exp(g, out=g)
+                g += 1
+                np.reciprocal(g, out=g)       # sigmoid of o, i, f; sigmoid(2x) of g
+                gg = g[:, nsig:]
+                gg *= 2
+                gg -= 1                        # tanh of the cell gate
                 c = C[o0:r1]
-                np.multiply(g[:, H:2 * H], Cprev[o0:r1], out=c)
-                c += g[:, :H] * g[:, 3 * H:]
+                np.multiply(g[:, 2 * H:3 * H], cp, out=c)
+                c += g[:, H:2 * H] * g[:, 3 * H:]
                 tc = np.tanh(c, out=TC[o0:r1])
                 if whr is None:
-                    np.multiply(g[:, 2 * H:3 * H], tc, out=out[o0:r1])
+                    np.multiply(g[:, :H], tc, out=out[o0:r1])
                 else:
-                    hr = np.multiply(g[:, 2 * H:3 * H], tc, out=Hraw[o0:r1])
+                    hr = np.multiply(g[:, :H], tc, out=Hraw[o0:r1])
                     np.matmul(hr, whr.T, out=out[o0:r1])
                 cs = c
-            elif mode == "GRU":
-                gh = hp @ whhT
+            elif gru:
+                gh = np.matmul(hp, whhT, out=GH[o0:r1])
                 if bhh is not None:
                     gh += bhh
-                GHn[o0:r1] = gh[:, 2 * H:]
-                rz = g[:, :2 * H]
-                rz += gh[:, :2 * H]
-                _sigmoid_(rz)
+                rz = g[:, :nsig]
+                rz += gh[:, :nsig]
+                np.exp(rz, out=rz)
+                rz += 1
+                np.reciprocal(rz, out=rz)     # sigmoid of r and z
                 n = g[:, 2 * H:]
                 n += rz[:, :H] * gh[:, 2 * H:]
                 np.tanh(n, out=n)
@@ -159,13 +182,17 @@ class RnnLayer(Op):
         hT[:cur] = hs[:cur]
         if lstm:
             cT[:cur] = cs[:cur]
+        if uniform:
+            Hprev = _prev_rows(out, h0, B, reverse)
+            if lstm:
+                Cprev = _prev_rows(C, c0, B, reverse)
         self.save_inputs(0, 1, 2, 3, 4, 5, 6, 7)
         self.x2, self.XW, self.Hprev, self.out = x2, XW, Hprev, out
         if lstm:
             self.Cprev, self.TC, self.Hraw = Cprev, TC, Hraw
-        elif mode == "GRU":
-            self.GHn = GHn
-        o = out if self.packed else out.reshape(x.shape[0], x.shape[1], Hout)
+        elif gru:
+            self.GHn = GH[:, 2 * H:]
+        o = out if packed else out.reshape(x.shape[0], x.shape[1], Hout)
         if lstm:
             return o.astype(dt, copy=False), hT.astype(dt, copy=False), cT.astype(dt, copy=False)
         return o.astype(dt, copy=False), hT.astype(dt, copy=False)
@@ -174,90 +201,81 @@ class RnnLayer(Op):
         saved = self.saved_inputs()  # raises if freed, or if an input was modified in place
         if GRAD[0]:
             return self._composite_backward(saved, gout, ghT, gcT)
-        mode, W = self.mode, self.W
-        wih, whh, bih, bhh, whr = W
+        mode = self.mode
+        wih, whh, whr = self.wih, self.whh, self.whr
         cdt = self.x2.dtype
         G = _GATES[mode]
         H = wih.shape[0] // G
         N = self.x2.shape[0]
         dout = gout._data.reshape(N, -1).astype(cdt, copy=False)
         dh = ghT._data.astype(cdt, copy=True)
-        lstm = mode == "LSTM"
-        dG = np.empty((N, G * H), cdt)
         XW, Hprev = self.XW, self.Hprev   # XW now holds the activated gates
-        if lstm:
+        dG = np.empty((N, G * H), cdt)
+        dG3 = dG.reshape(N, G, H)
+        steps = self.steps[::-1]
+        if mode == "LSTM":
+            # everything that does not depend on the recurrence, for all steps at once
+            o, i, f, gg = XW[:, :H], XW[:, H:2 * H], XW[:, 2 * H:3 * H], XW[:, 3 * H:]
+            tc = self.TC
+            Ao = tc * o * (1 - o)
+            Bc = o * (1 - tc * tc)
+            A = np.empty((N, 3, H), cdt)
+            np.multiply(gg, i * (1 - i), out=A[:, 0])
+            np.multiply(self.Cprev, f * (1 - f), out=A[:, 1])
+            np.multiply(i, 1 - gg * gg, out=A[:, 2])
             dc = gcT._data.astype(cdt, copy=True)
-            TC, Cprev = self.TC, self.Cprev
             dHt = np.empty_like(dout) if whr is not None else None
-        elif mode == "GRU":
-            dGh = np.empty((N, G * H), cdt)
-            GHn = self.GHn
-        for o0, bs in reversed(self.steps):
-            r1 = o0 + bs
-            dht = dh[:bs] + dout[o0:r1]
-            if lstm:
-                g = XW[o0:r1]
-                i, f, o, gg = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
-                tc = TC[o0:r1]
+            for o0, bs in steps:
+                r1 = o0 + bs
+                dht = dh[:bs] + dout[o0:r1]
                 if whr is not None:
                     dHt[o0:r1] = dht
                     dht = dht @ whr
-                d = dG[o0:r1]
-                # o gate: d(o*tanh c)/do, through the sigmoid
-                np.multiply(dht, tc, out=d[:, 2 * H:3 * H])
-                d[:, 2 * H:3 * H] *= o * (1 - o)
-                dct = dht * o
-                dct *= 1 - tc * tc
+                np.multiply(dht, Ao[o0:r1], out=dG3[o0:r1, 0])
+                dct = dht * Bc[o0:r1]
                 dct += dc[:bs]
-                np.multiply(dct, gg, out=d[:, :H])           # i
-                d[:, :H] *= i * (1 - i)
-                np.multiply(dct, Cprev[o0:r1], out=d[:, H:2 * H])   # f
-                d[:, H:2 * H] *= f * (1 - f)
-                np.multiply(dct, i, out=d[:, 3 * H:])        # g (tanh)
-                d[:, 3 * H:] *= 1 - gg * gg
-                np.multiply(dct, f, out=dc[:bs])
-                dh[:bs] = d @ whh
-            elif mode == "GRU":
-                rz = XW[o0:r1, :2 * H]
-                r, z = rz[:, :H], rz[:, H:]
-                n = XW[o0:r1, 2 * H:]
-                hp = Hprev[o0:r1]
-                d = dG[o0:r1]
-                dgh = dGh[o0:r1]
-                dn = d[:, 2 * H:]
-                np.multiply(dht, 1 - z, out=dn)
-                dn *= 1 - n * n                                   # through tanh
-                np.multiply(dn, r, out=dgh[:, 2 * H:])            # hidden half of n
-                dr = d[:, :H]
-                np.multiply(dn, GHn[o0:r1], out=dr)
-                dr *= r * (1 - r)
-                dz = d[:, H:2 * H]
-                np.subtract(hp, n, out=dz)
-                dz *= dht
-                dz *= z * (1 - z)
-                dgh[:, :2 * H] = d[:, :2 * H]
-                dhp = dht * z
-                dhp += dgh @ whh
-                dh[:bs] = dhp
-            else:
-                h = self.out[o0:r1]
-                d = dG[o0:r1]
-                if mode == "RNN_TANH":
-                    np.multiply(dht, 1 - h * h, out=d)
-                else:
-                    np.multiply(dht, h > 0, out=d)
-                dh[:bs] = d @ whh
+                np.multiply(dct[:, None, :], A[o0:r1], out=dG3[o0:r1, 1:])
+                np.multiply(dct, f[o0:r1], out=dc[:bs])
+                np.matmul(dG[o0:r1], whh, out=dh[:bs])
+            dGh = dG
+        elif mode == "GRU":
+            r, z, n = XW[:, :H], XW[:, H:2 * H], XW[:, 2 * H:]
+            Kn = (1 - z) * (1 - n * n)            # d n_pre / d h'
+            K = np.empty((N, 3, H), cdt)          # hidden-side gate factors: r, z, n (* r)
+            np.multiply(Kn * self.GHn, r * (1 - r), out=K[:, 0])
+            np.multiply(Hprev - n, z * (1 - z), out=K[:, 1])
+            np.multiply(Kn, r, out=K[:, 2])
+            DHT = np.empty((N, H), cdt)
+            dGh = np.empty((N, 3 * H), cdt)
+            dGh3 = dGh.reshape(N, 3, H)
+            for o0, bs in steps:
+                r1 = o0 + bs
+                dht = np.add(dh[:bs], dout[o0:r1], out=DHT[o0:r1])
+                np.multiply(dht[:, None, :], K[o0:r1], out=dGh3[o0:r1])
+                np.matmul(dGh[o0:r1], whh, out=dh[:bs])
+                dh[:bs] += dht * z[o0:r1]
+            # input-side gates: r and z as on the hidden side, n without the factor r
+            dG3[:, :2] = dGh3[:, :2]
+            np.multiply(DHT, Kn, out=dG3[:, 2])
+        else:
+            h = self.out
+            K = (1 - h * h) if mode == "RNN_TANH" else (h > 0).astype(cdt)
+            for o0, bs in steps:
+                r1 = o0 + bs
+                dht = dh[:bs] + dout[o0:r1]
+                np.multiply(dht, K[o0:r1], out=dG[o0:r1])
+                np.matmul(dG[o0:r1], whh, out=dh[:bs])
+            dGh = dG
         needs = self.needs_input_grad
         dt = saved[0]._data.dtype
-        dGh_ = dGh if mode == "GRU" else dG
         res = [None] * 8
         if needs[0]:
             res[0] = _wrap((dG @ wih).reshape(self.in_shape).astype(dt, copy=False))
         if needs[1]:
             res[1] = _wrap(dh.astype(dt, copy=False))
-        if lstm and needs[2]:
+        if mode == "LSTM" and needs[2]:
             res[2] = _wrap(dc.astype(dt, copy=False))
-        inv = np.argsort(_lstm_perm(H)) if lstm else None
+        inv = np.argsort(_lstm_perm(H)) if mode == "LSTM" else None
 
         def unperm(a):
             a = a if inv is None else a[inv]
@@ -265,14 +283,20 @@ class RnnLayer(Op):
         if needs[3]:
             res[3] = unperm(dG.T @ self.x2)
         if needs[4]:
-            res[4] = unperm(dGh_.T @ Hprev)
+            res[4] = unperm(dGh.T @ Hprev)
         if needs[5]:
             res[5] = unperm(dG.sum(axis=0))
         if needs[6]:
-            res[6] = unperm(dGh_.sum(axis=0))
-        if lstm and whr is not None and needs[7]:
+            res[6] = unperm(dGh.sum(axis=0))
+        if whr is not None and needs[7]:
             res[7] = _wrap((dHt.T @ self.Hraw).astype(dt, copy=False))
         return tuple(res)
+
+    def _release(self):
+        # after a backward without retain_graph: drop the per-step buffers with the saved inputs
+        super()._release()
+        for k in ("x2", "XW", "Hprev", "out", "Cprev", "TC", "Hraw", "GHn"):
+            self.__dict__.pop(k, None)
 
     def _composite_backward(self, args, gout, ghT, gcT):
         """create_graph: differentiate the layer rebuilt from ember ops (exact higher order)."""
@@ -297,14 +321,11 @@ def layer_composite(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, batch_sizes, 
                     packed):
     """The same layer step by step from ember ops (the reference math; used for double
     backward): returns (out, h_last[, c_last])."""
-    from .. import _creation as C
     from .linalg import matmul
-    from .shape import cat
+    from .shape import cat, stack
     if not packed:
         T, B = x.shape[0], x.shape[1]
         x = x.reshape(T * B, x.shape[2])
-    G = _GATES[mode]
-    H = w_ih.shape[0] // G
     xw = matmul(x, w_ih.t())
     if b_ih is not None:
         xw = xw + b_ih
@@ -355,15 +376,10 @@ def layer_composite(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode, batch_sizes, 
     out = cat([outs[o0] for o0 in sorted(outs)])
     if not packed:
         out = out.reshape(T, B, -1)
-    hT = C_stack(lastH)
+    hT = stack(lastH)
     if mode == "LSTM":
-        return out, hT, C_stack(lastC)
+        return out, hT, stack(lastC)
     return out, hT
-
-
-def C_stack(rows):
-    from .shape import stack
-    return stack(rows)
 
 
 def _relu(x):
@@ -407,6 +423,8 @@ def rnn(mode, input, hx, weights, has_biases, num_layers, dropout, train, bidire
     # torch runs float32 LSTMs without projection on padded input through oneDNN
     mkldnn = lstm and bs is None and len(weights) // (num_layers * dirs) == (
         4 if has_biases else 2) and input._data.dtype.name in ("float32", "bfloat16")
+    if lstm and bs is None and not mkldnn and input._data.dtype.name in ("float32", "bfloat16"):
+        _warn_projection_once()
     if bs is None and batch_first:
         x = x.transpose(0, 1)
     hs, cs = [], []
@@ -432,6 +450,19 @@ def rnn(mode, input, hx, weights, has_biases, num_layers, dropout, train, bidire
     if lstm:
         return x, stack(hs, 0), stack(cs, 0)
     return x, stack(hs, 0)
+
+
+_PROJ_WARNED = [False]
+
+
+def _warn_projection_once():
+    """torch's once-per-process notice that a projected float LSTM skips oneDNN."""
+    if not _PROJ_WARNED[0]:
+        _PROJ_WARNED[0] = True
+        import warnings
+        warnings.warn("LSTM with projections is not supported with oneDNN. Using default "
+                      "implementation. (Triggered internally at /__w/pytorch/pytorch/aten/src/"
+                      "ATen/native/RNN.cpp:1512.)", UserWarning, stacklevel=4)
 
 
 def _dropout(x, p):
