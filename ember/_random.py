@@ -486,10 +486,11 @@ def uniform(gen, shape, npdtype, low=0.0, high=1.0):
     return v.reshape(shape)
 
 
-def normal(gen, shape, npdtype, mean=0.0, std=1.0):
+def normal(gen, shape, npdtype, mean=0.0, std=1.0, contiguous=True):
     """torch.randn / Tensor.normal_(mean, std). numel >= 16: normal_fill (uniforms, Box-Muller in
     blocks of 16, the ragged tail redone on 16 fresh uniforms); else the cached scalar
-    Box-Muller."""
+    Box-Muller. A non-contiguous target (Tensor.normal_ on a view) always takes the scalar path,
+    drawn in memory order, as torch's kernel does."""
     shape, dt = _tuple(shape), np.dtype(npdtype)
     _check_float(dt, "normal_kernel_cpu")
     mean, std = float(mean), float(std)
@@ -498,7 +499,7 @@ def normal(gen, shape, npdtype, mean=0.0, std=1.0):
     n = _numel(shape)
     if n == 0:
         return np.empty(shape, dt)
-    if n < 16:
+    if n < 16 or not contiguous:
         v = _fma_scalar_args(_normal_seq(gen, n), std, mean, _fma64)   # val * std + mean, fused
         return _from_double(v, dt).reshape(shape)
     full = n // 16 * 16

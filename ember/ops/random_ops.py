@@ -17,6 +17,10 @@ def _gen(generator):
 def _fill(self, arr):
     check_inplace(self)
     d = self._data
+    perm = _memory_order(d)
+    if perm is not None:
+        # torch's kernels draw in memory order: `arr` was drawn for the permuted shape
+        arr = arr.reshape([d.shape[i] for i in perm]).transpose(np.argsort(perm))
     if type(d) is not np.ndarray:
         from ..backend import to_device
         arr = to_device(arr, self.device)
@@ -25,8 +29,18 @@ def _fill(self, arr):
     return self
 
 
+def _memory_order(d):
+    """The dims of d from outermost to innermost in memory, or None if that is C order."""
+    if d.ndim < 2 or d.flags.c_contiguous:
+        return None
+    perm = sorted(range(d.ndim), key=lambda i: (-abs(d.strides[i]) if d.shape[i] > 1 else 0, i))
+    return None if perm == list(range(d.ndim)) else perm
+
+
 def _fresh_shape(self):
-    return self._data.shape
+    d = self._data
+    perm = _memory_order(d)
+    return d.shape if perm is None else tuple(d.shape[i] for i in perm)
 
 
 def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
@@ -40,7 +54,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     return _fill(self, R.normal(_gen(generator), _fresh_shape(self), self._data.dtype,
-                                float(mean), float(std)))
+                                float(mean), float(std), self._data.flags.c_contiguous))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
