@@ -27,6 +27,18 @@ Tensor = None
 _wrap = None
 
 
+_ONE_TRUE = (True,)
+_NO_EDGE = (None, 0)
+
+
+def _edge(a):
+    """The graph edge to tensor a: its grad_fn, its AccumulateGrad, or none."""
+    fn = a.grad_fn
+    if fn is not None:
+        return (fn, a._out_nr)
+    return (a._accumulator(), 0) if a._rg else _NO_EDGE
+
+
 def _is_floating_np(dt):
     return dt.kind in "fc" or dt.name == "bfloat16"
 
@@ -76,8 +88,10 @@ def clear_promote_cache():
 
 class Node:
     """The grad_fn surface shared by Op and AccumulateGrad: name, next_functions, hooks."""
-    __slots__ = ("next_functions", "_seq", "_hooks", "_pre_hooks", "_tensor_hooks",
-                 "__weakref__")
+    __slots__ = ("next_functions", "_seq", "__dict__", "__weakref__")
+    # hooks live in the instance dict once registered; these class defaults let the engine
+    # read them with a plain attribute lookup (an unset slot would raise and be caught)
+    _hooks = _pre_hooks = _tensor_hooks = None
 
     def name(self):
         return type(self).__name__
@@ -118,7 +132,10 @@ class _Handle:
 
     def __init__(self, hooks, fn):
         self.id = next(_Handle._ids)
-        self.hooks_ref = weakref.ref(hooks) if not isinstance(hooks, list) else hooks
+        try:
+            self.hooks_ref = weakref.ref(hooks)
+        except TypeError:  # plain dicts/lists cannot be weakly referenced: hold them
+            self.hooks_ref = hooks
         hooks[self.id] = fn
 
     def remove(self):
@@ -136,6 +153,10 @@ class _Handle:
 class AccumulateGrad(Node):
     """The node that ends every path at a leaf: adds the incoming gradient into `.grad`."""
     __slots__ = ("variable",)
+    _out_meta = None  # one output (the engine buffers single-output nodes' grads unboxed)
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
 
     def __init__(self, variable):
         self.variable = variable
@@ -161,7 +182,7 @@ class Op(Node):
     is recorded) and small metadata (shapes, dims) as attributes.
     """
     __slots__ = ("needs_input_grad", "_args", "_saved", "_saved_out", "_in_dt", "_out_meta",
-                 "_released", "_metadata", "__dict__")
+                 "_released", "_metadata")
     promote = 0          # 0: none, 1: torch's result type, 2: result type, at least floating
     nondiff_outputs = ()  # indices of outputs that never get a grad_fn (e.g. argmax indices)
 
@@ -179,11 +200,10 @@ class Op(Node):
         saved = []
         for i in idx:
             t = args[i]
-            if isinstance(t, Tensor):
+            if t.__class__ is Tensor or isinstance(t, Tensor):
+                # no counter yet means version 0 (the counter is made on the first write)
                 ver = t._ver
-                if ver is None:
-                    ver = t._ver = [0]
-                saved.append((t, ver[0]))
+                saved.append((t, 0 if ver is None else ver[0]))
             else:
                 saved.append((t, None))
         self._saved = saved
@@ -200,8 +220,10 @@ class Op(Node):
             raise RuntimeError(_FREED_MSG)
         out = []
         for t, v in saved:
-            if v is not None and t._ver[0] != v:
-                _raise_modified(t, v, self)
+            if v is not None:
+                ver = t._ver
+                if ver is not None and ver[0] != v:
+                    _raise_modified(t, v, self)
             out.append(t)
         return out
 
@@ -240,6 +262,23 @@ class Op(Node):
             if cls.promote == 2 and x.dtype not in _FLOAT_NP:
                 x = x.astype(get_default_dtype().np)
             arrays = (x,)
+        elif len(args) == 2 and isinstance(args[0], Tensor) and (
+                isinstance(args[1], Tensor) or args[1].__class__ is float or
+                args[1].__class__ is int):
+            # the binary path (tensor op tensor, tensor op number): no loops
+            a, b = args
+            x = a._data
+            if isinstance(b, Tensor):
+                y = b._data
+                track = a._rg or b._rg
+                if cls.promote and not (x.dtype is y.dtype and x.dtype in _FLOAT_NP):
+                    (x, y), _ = promote_arrays(args, [x, y], cls.promote == 2)
+            else:
+                y = b
+                track = a._rg
+                if cls.promote and x.dtype not in _FLOAT_NP:
+                    (x, y), _ = promote_arrays(args, [x, y], cls.promote == 2)
+            arrays = (x, y)
         else:
             track = False
             arrays = []
@@ -268,33 +307,45 @@ class Op(Node):
                 out = self.forward(*arrays, **params)
             except ValueError as e:
                 _reraise_broadcast(e, arrays)
+            if out.__class__ is ndarray:
+                t = _new(Tensor)
+                t._data = out
+                t._rg = False
+                t.grad_fn = None
+                t._ver = None
+                return t
             if type(out) is tuple:
                 return tuple(_wrapa(o) for o in out)
             return _wrapa(out)
         # record: edges to the inputs' nodes, then forward, then outputs pointing here
-        nf = []
-        nig = []
-        dts = []
-        for a in args:
-            if isinstance(a, Tensor):
-                dts.append(a._data.dtype)
-                fn = a.grad_fn
-                if fn is not None:
-                    nf.append((fn, a._out_nr))
-                    nig.append(True)
-                elif a._rg:
-                    nf.append((a._accumulator(), 0))
-                    nig.append(True)
-                else:
-                    nf.append((None, 0))
-                    nig.append(False)
+        n = len(args)
+        if n == 1:
+            a = args[0]  # a Tensor that requires grad (track is set)
+            fn = a.grad_fn
+            self.next_functions = ((fn, a._out_nr),) if fn is not None else (
+                (a._accumulator(), 0),)
+            self.needs_input_grad = _ONE_TRUE
+            self._in_dt = (a._data.dtype,)
+        elif n == 2 and isinstance(args[0], Tensor):
+            a, b = args
+            fn = a.grad_fn     # (_edge inlined: this is the hottest path)
+            ea = (fn, a._out_nr) if fn is not None else (
+                (a._accumulator(), 0) if a._rg else _NO_EDGE)
+            if isinstance(b, Tensor):
+                fn = b.grad_fn
+                eb = (fn, b._out_nr) if fn is not None else (
+                    (b._accumulator(), 0) if b._rg else _NO_EDGE)
+                self._in_dt = (a._data.dtype, b._data.dtype)
             else:
-                dts.append(None)
-                nf.append((None, 0))
-                nig.append(False)
-        self.next_functions = tuple(nf)
-        self.needs_input_grad = tuple(nig)
-        self._in_dt = dts
+                eb = _NO_EDGE
+                self._in_dt = (a._data.dtype, None)
+            self.next_functions = (ea, eb)
+            self.needs_input_grad = (ea is not _NO_EDGE, eb is not _NO_EDGE)
+        else:
+            nf = tuple(_edge(a) if isinstance(a, Tensor) else _NO_EDGE for a in args)
+            self.next_functions = nf
+            self.needs_input_grad = tuple(e is not _NO_EDGE for e in nf)
+            self._in_dt = [a._data.dtype if isinstance(a, Tensor) else None for a in args]
         self._args = args
         self._saved = self._saved_out = None
         try:
@@ -319,11 +370,19 @@ class Op(Node):
             if self._saved_out is not None:
                 self._keep_outputs(outs)
             return tuple(outs)
-        t = _wrapa(out)
-        if _is_floating_np(t._data.dtype):
+        if out.__class__ is not ndarray and isinstance(out, np.generic):
+            out = np.asarray(out)   # NumPy gives scalars for 0-dim results
+        # one array out (the common case): the Tensor is built inline
+        t = _new(Tensor)
+        t._data = out
+        t._ver = None
+        if out.dtype in _FLOAT_NP:
             t._rg = True
             t.grad_fn = self
             t._out_nr = 0
+        else:
+            t._rg = False
+            t.grad_fn = None
         self._out_meta = None
         if self._saved_out is not None:
             self._keep_outputs((t,))

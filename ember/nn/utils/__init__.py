@@ -1,0 +1,7 @@
+"""torch.nn.utils: gradient clipping and parameter/vector conversion (rnn packing lives in
+utils/rnn.py)."""
+# ruff: noqa: F401  (this file re-exports torch.nn names)
+from .clip_grad import clip_grad_norm_, clip_grad_norm, clip_grad_value_, \
+    get_total_norm, clip_grads_with_norm_
+from .convert_parameters import parameters_to_vector, vector_to_parameters
+from . import rnn  # noqa: E402  (PackedSequence, pack_padded_sequence, ...: see utils/rnn.py)
