@@ -101,6 +101,8 @@ def test_complex_params(name):
     np.testing.assert_allclose(out[ember], out[torch], rtol=1e-5, atol=1e-6)
 
 
+# LBFGS calls float() on the closure's loss: torch and ember both warn once per process
+@pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad=True")
 @pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_lbfgs(line_search_fn, dtype):
