@@ -114,11 +114,40 @@ def case_matmul_1024():
             "_repeats": 7, "_target": 0.05}
 
 
+def _mlp_case(batch):
+    def case():
+        import numpy as np
+        import torch
+        import ember
+        x = np.random.default_rng(0).standard_normal((batch, 784)).astype(np.float32)
+        y = np.random.default_rng(1).integers(0, 10, batch)
+
+        def build(T):
+            T.manual_seed(0)
+            net = T.nn.Sequential(T.nn.Linear(784, 256), T.nn.ReLU(), T.nn.Linear(256, 128),
+                                  T.nn.ReLU(), T.nn.Linear(128, 10))
+            opt = T.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+            loss_fn = T.nn.CrossEntropyLoss()
+            xt, yt = T.tensor(x), T.tensor(y)
+
+            def step():
+                opt.zero_grad()
+                loss_fn(net(xt), yt).backward()
+                opt.step()
+            return step
+        return {"torch": build(torch), "ember": build(ember)}
+    case.__doc__ = f"MLP 784-256-128-10 training step (SGD momentum), batch {batch}"
+    return case
+
+
 def case_import():
     """Wall time of `import ember` / `import torch` / `import numpy` in a fresh interpreter."""
+    # bytecode caching on, as in any normal install (the first, warm-up run writes the .pyc)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
     def imp(mod):
         def f():
-            subprocess.run([sys.executable, "-c", f"import {mod}"], check=True)
+            subprocess.run([sys.executable, "-c", f"import {mod}"], check=True, env=env)
         return f
     return {"torch": imp("torch"), "ember": imp("ember"), "numpy": imp("numpy"),
             "_repeats": 5, "_target": 0.0}
@@ -130,6 +159,8 @@ CASES = {
     "chain_fwd": case_chain_fwd,
     "chain_fwd_bwd": case_chain_fwd_bwd,
     "matmul_1024": case_matmul_1024,
+    "mlp_train_b64": _mlp_case(64),
+    "mlp_train_b512": _mlp_case(512),
     "import": case_import,
 }
 
@@ -172,7 +203,15 @@ def main(argv=None):
     ap.add_argument("--case", action="append")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="intra-op threads for torch and BLAS threads for ember (default: "
+                         "each library's default)")
     args = ap.parse_args(argv)
+    if args.threads:
+        import torch
+        import ember
+        torch.set_num_threads(args.threads)
+        ember.set_num_threads(args.threads)
     cases = collect_cases()
     names = args.case or list(cases)
     rows = []
@@ -196,8 +235,11 @@ def main(argv=None):
             n = fmt(res["numpy"]) if "numpy" in res else ""
             print(f"| {name}{' (per op)' if per > 1 else ''} | {fmt(res['torch'])} | "
                   f"{fmt(res['ember'])} | {ratio:.2f} | {n} |")
+        import numpy
+        import torch
         print(f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}")
+              f"{platform.python_version()}, NumPy {numpy.__version__}, torch {torch.__version__}"
+              f", threads {args.threads or 'default'}")
     return 0
 
 

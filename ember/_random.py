@@ -49,10 +49,17 @@ class Generator:
     def __init__(self, device="cpu"):
         if str(device) != "cpu":
             raise RuntimeError(f"ember.Generator supports only the cpu device, got {device!r}")
-        self._mt = np.random.MT19937(0)
         self._set_seed(_DEFAULT_SEED)
 
     device = property(lambda self: "cpu")
+
+    def __getattr__(self, name):
+        if name != "_mt":
+            raise AttributeError(name)
+        mt = np.random.MT19937(0)
+        mt._legacy_seeding(self._seed & 0xFFFFFFFF)
+        self._mt = mt
+        return mt
 
     def __repr__(self):
         return f"<ember.Generator object at {id(self):#x}>"
@@ -62,7 +69,8 @@ class Generator:
         # CPUGeneratorImpl::set_current_seed: drop both normal caches, then
         # init_genrand(seed & 0xffffffff); initial_seed() keeps all 64 bits
         self._seed = seed64
-        self._mt._legacy_seeding(seed64 & 0xFFFFFFFF)
+        # the engine itself is made on first use: numpy.random costs import time
+        self.__dict__.pop("_mt", None)
         self._fresh = True            # torch stores next=0 (not 624) until the first draw
         self._next_double_normal = None
         self._next_float_normal = None
