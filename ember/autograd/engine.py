@@ -9,12 +9,17 @@ on records a graph of the backward pass), and capture of the `inputs` for `grad(
 """
 from __future__ import annotations
 
-import heapq
+from heapq import heappush, heappop
+
+import warnings
 
 import numpy as np
 
+from .._dtype import _FROM_NP
 from .grad_mode import GRAD
-from .op import AccumulateGrad, Op
+from .op import AccumulateGrad, Op, PROFILER
+from . import anomaly_mode
+from .anomaly_mode import ANOMALY
 
 __all__ = ["backward", "grad"]
 
@@ -80,9 +85,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
             inputs = (inputs,)
         inputs = tuple(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     grads = _make_grads(tensors, grad_tensors)
     roots = [(_root_edge(t, i), g) for i, (t, g) in enumerate(zip(tensors, grads))]
+    if create_graph and not _WARNED_CREATE_GRAPH[0]:
+        _WARNED_CREATE_GRAPH[0] = True   # torch warns once per process
+        warnings.warn(_CREATE_GRAPH_MSG, UserWarning, stacklevel=3)
     if inputs is None:
         _run(roots, retain_graph, create_graph, None, True)
         return
@@ -92,6 +100,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         if g is not None and t.grad_fn is not None:
             # a non-leaf input gets its gradient accumulated like a leaf would
             _accumulate_into(t, g, create_graph)
+
+
+_WARNED_CREATE_GRAPH = [False]
+_CREATE_GRAPH_MSG = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter"
+    " and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+    "creating the graph to avoid this. If you have to use this function, make sure to reset the"
+    " .grad fields of your parameters to None after use to break the cycle and avoid the leak.")
 
 
 def _input_edge(t):
@@ -131,15 +147,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     edges = [_input_edge(t) for t in inputs]
     captured = _run(roots, retain_graph, create_graph, edges, False)
     result = []
-    for t, g in zip(inputs, captured):
+    for i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
             if materialize_grads:
                 from .._creation import zeros_like
                 g = zeros_like(t)
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
-                                   "desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is "
+                                   "the desired behavior.")
         result.append(g)
     return tuple(result)
 
@@ -183,16 +199,14 @@ def _toposort(roots):
             deps[node] = 0
             stack.append(node)
     while stack:
-        n = stack.pop()
-        for nxt, _ in n.next_functions:
-            if nxt is None:
-                continue
-            c = deps.get(nxt)
-            if c is None:
-                deps[nxt] = 1
-                stack.append(nxt)
-            else:
-                deps[nxt] = c + 1
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None:
+                c = deps.get(nxt)
+                if c is None:
+                    deps[nxt] = 1
+                    stack.append(nxt)
+                else:
+                    deps[nxt] = c + 1
     return deps
 
 
@@ -217,7 +231,11 @@ def _needed(roots, deps, targets):
 
 
 def _run(roots, retain_graph, create_graph, capture, accumulate):
+    """Run the graph above `roots` ((edge, grad) pairs) backwards. Grads for the `capture`
+    edges are returned (grad()); with `accumulate`, leaves get .grad (backward())."""
     deps = _toposort(roots)
+    anomaly = ANOMALY[0]
+    prof = PROFILER[0]
     need = None
     cap_at = {}
     captured = None
@@ -226,65 +244,74 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
         for i, (node, nr) in enumerate(capture):
             cap_at.setdefault(node, []).append((nr, i))
         need = _needed(roots, deps, cap_at)
+    # grads waiting at each node: the Tensor itself for single-output nodes (_out_meta None),
+    # {output nr: Tensor} for multi-output ones
     buffers = {}
     for (node, nr), g in roots:
-        buf = buffers.setdefault(node, {})
-        buf[nr] = g if nr not in buf else buf[nr] + g
+        _add_grad(buffers, node, nr, g)
     heap = []
     tick = 0
     for node in buffers:
         if deps[node] == 0 and (need is None or need[node]):
-            heapq.heappush(heap, (-node._seq, tick, node))
+            heappush(heap, (-node._seq, tick, node))
             tick += 1
     prev_mode = GRAD[0]
+    # everything below (backward formulas, hooks, accumulation) runs in create_graph's mode
+    GRAD[0] = create_graph
+    node = heappop(heap)[2] if heap else None
     try:
-        while heap:
-            node = heapq.heappop(heap)[2]
+        while node is not None:
             buf = buffers.pop(node, None)
-            if type(node) is AccumulateGrad:
-                if buf is None:
-                    continue
-                g = buf[0]
-                if node in cap_at:
-                    for _, i in cap_at[node]:
-                        captured[i] = g
-                if accumulate and (capture is None or node in cap_at):
-                    GRAD[0] = create_graph
-                    _accumulate_into(node.variable, g, create_graph)
-                    GRAD[0] = prev_mode
-                continue
-            if buf is not None:
-                grads = _gather(node, buf)
-                th = getattr(node, "_tensor_hooks", None)
-                if th:
-                    GRAD[0] = create_graph
-                    for nr, hooks in th.items():
-                        if grads[nr] is not None:
-                            for h in list(hooks.values()):
-                                r = h(grads[nr])
+            if node.__class__ is AccumulateGrad:
+                if buf is not None:
+                    if node in cap_at:
+                        if not accumulate:
+                            # grad(): a leaf's tensor hooks run before its gradient is captured
+                            for h in list((getattr(node.variable, "_hooks", None) or {}).values()):
+                                r = h(buf)
                                 if r is not None:
-                                    grads[nr] = r
-                    GRAD[0] = prev_mode
-                if node in cap_at:
+                                    buf = r
+                        for _, i in cap_at[node]:
+                            captured[i] = buf
+                    if accumulate and (capture is None or node in cap_at):
+                        if prof is None:
+                            _accumulate_into(node.variable, buf, create_graph)
+                        else:
+                            prof.run_accumulate(_accumulate_into, node.variable, buf,
+                                                create_graph)
+                node = heappop(heap)[2] if heap else None
+                continue
+            res = None
+            if buf is not None:
+                meta = node._out_meta
+                grads = [buf] if meta is None else _gather(node, buf, meta)
+                th = node._tensor_hooks
+                if th:
+                    _run_tensor_hooks(th, grads)
+                if cap_at and node in cap_at:
                     for nr, i in cap_at[node]:
                         captured[i] = grads[nr]
-                if need is not None and not _any_needed_below(node, need):
-                    res = None
-                else:
-                    pre = getattr(node, "_pre_hooks", None)
+                if need is None or _any_needed_below(node, need):
+                    pre = node._pre_hooks
                     if pre:
                         for h in list(pre.values()):
                             r = h(tuple(grads))
                             if r is not None:
                                 grads = list(r)
-                    GRAD[0] = create_graph
                     try:
-                        res = node.backward(*grads)
-                    finally:
-                        GRAD[0] = prev_mode
-                    if type(res) is not tuple:
-                        res = (res,)
-                    post = getattr(node, "_hooks", None)
+                        if prof is None:
+                            res = node.backward(*grads)
+                        else:
+                            res = prof.run_node(node, grads)
+                        if res.__class__ is not tuple:
+                            res = (res,)
+                        if anomaly and ANOMALY[1]:
+                            anomaly_mode.check_nan(node, res)
+                    except Exception:
+                        if anomaly:
+                            anomaly_mode.warn_error(node)
+                        raise
+                    post = node._hooks
                     if post:
                         for h in list(post.values()):
                             r = h(res, tuple(grads))
@@ -292,55 +319,87 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
                                 res = tuple(r)
                     if not retain_graph:
                         node._release()
-            else:
-                res = None
-            dts = getattr(node, "_in_dt", None)
-            for k, (nxt, nr) in enumerate(node.next_functions):
+            # send the grads along the edges; a node whose last consumer this was is ready
+            dts = node._in_dt
+            nres = 0 if res is None else len(res)
+            ready = None      # the one node made ready here, kept off the heap if it is alone
+            k = -1
+            for nxt, nr in node.next_functions:
+                k += 1
                 if nxt is None:
                     continue
-                if res is not None:
-                    g = res[k] if k < len(res) else None
+                if k < nres:
+                    g = res[k]
                     if g is not None:
                         if dts is not None:
                             dt = dts[k]
-                            if dt is not None and g._data.dtype != dt:
-                                g = g.to(_dtype_of(dt))
-                        b = buffers.get(nxt)
-                        if b is None:
-                            buffers[nxt] = {nr: g}
-                        elif nr in b:
-                            GRAD[0] = create_graph
-                            b[nr] = b[nr] + g
-                            GRAD[0] = prev_mode
+                            gdt = g._data.dtype
+                            if dt is not None and gdt is not dt and gdt != dt:
+                                g = g.to(_FROM_NP[dt])
+                        if nxt._out_meta is None:
+                            b = buffers.get(nxt)
+                            buffers[nxt] = g if b is None else b + g
                         else:
-                            b[nr] = g
+                            _add_grad(buffers, nxt, nr, g)
                 c = deps[nxt] - 1
                 deps[nxt] = c
                 if c == 0 and (need is None or need[nxt]):
-                    heapq.heappush(heap, (-nxt._seq, tick, nxt))
-                    tick += 1
+                    if ready is None:
+                        ready = nxt
+                    else:
+                        if ready is not None:   # several ready: all go through the heap
+                            heappush(heap, (-ready._seq, tick, ready))
+                            tick += 1
+                            ready = None
+                        heappush(heap, (-nxt._seq, tick, nxt))
+                        tick += 1
+            if ready is not None and heap:
+                heappush(heap, (-ready._seq, tick, ready))
+                tick += 1
+                ready = None
+            node = ready if ready is not None else (heappop(heap)[2] if heap else None)
     finally:
         GRAD[0] = prev_mode
     return captured
+
+
+def _add_grad(buffers, node, nr, g):
+    """Add grad g for output nr of node into the buffers (summing with what is there)."""
+    if node._out_meta is None:
+        b = buffers.get(node)
+        buffers[node] = g if b is None else b + g
+        return
+    b = buffers.get(node)
+    if b is None:
+        buffers[node] = {nr: g}
+    elif nr in b:
+        b[nr] = b[nr] + g
+    else:
+        b[nr] = g
+
+
+def _run_tensor_hooks(th, grads):
+    """Tensor.register_hook hooks of a node's outputs: each may replace its gradient."""
+    for nr, hooks in th.items():
+        if grads[nr] is not None:
+            for h in list(hooks.values()):
+                r = h(grads[nr])
+                if r is not None:
+                    grads[nr] = r
 
 
 def _any_needed_below(node, need):
     return any(n is not None and need.get(n, False) for n, _ in node.next_functions)
 
 
-def _dtype_of(npdt):
-    from .._dtype import _FROM_NP
-    return _FROM_NP[npdt]
-
-
-def _gather(node, buf):
-    """The node's output gradients in order; a missing one becomes zeros (or None if nondiff)."""
-    meta = node._out_meta if isinstance(node, Op) else None
-    if meta is None:
-        return [buf.get(0)]
+def _gather(node, buf, meta):
+    """A multi-output node's gradients in order; a missing one becomes zeros (or None if
+    nondiff)."""
     from .._tensor import _wrap
-    grads = []
     nd = node.nondiff_outputs
+    if nd is None:  # a custom Function's node: zeros for every tensor output, or None
+        return node._materialize(buf)
+    grads = []
     for i, (shape, dt) in enumerate(meta):
         g = buf.get(i)
         if g is None and i not in nd and dt.kind in "fcV":

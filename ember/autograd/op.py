@@ -376,13 +376,9 @@ class Op(Node):
         t = _new(Tensor)
         t._data = out
         t._ver = None
-        if out.dtype in _FLOAT_NP:
-            t._rg = True
-            t.grad_fn = self
-            t._out_nr = 0
-        else:
-            t._rg = False
-            t.grad_fn = None
+        t._rg = rg = out.dtype in _FLOAT_NP   # only floating outputs are differentiable
+        t.grad_fn = self if rg else None
+        t._out_nr = 0
         self._out_meta = None
         if self._saved_out is not None:
             self._keep_outputs((t,))

@@ -64,6 +64,8 @@ def parse_args(argv=None):
     p.add_argument("--max-batches", type=int, default=None,
                    help="stop each epoch after this many batches (for quick smoke runs)")
     p.add_argument("--no-progress", action="store_true", help="no tqdm progress bar")
+    p.add_argument("--logdir", default=None,
+                   help="write TensorBoard logs (loss, accuracy, model graph) to this directory")
     return p.parse_args(argv)
 
 
@@ -109,18 +111,6 @@ def say(line, bar):
         print(line, flush=True)
 
 
-def save_checkpoint(state, path):
-    """ember.save when the serialization package is there; a pickle of NumPy arrays if not."""
-    try:
-        torch.save(state, path)
-        return "ember.save"
-    except AttributeError:
-        import pickle
-        with open(path, "wb") as f:
-            pickle.dump({k: v.numpy() for k, v in state.items()}, f)
-        return "pickle (ember.save unavailable)"
-
-
 def main(argv=None):
     args = parse_args(argv)
     epochs = args.epochs if args.epochs is not None else (8 if args.dataset == "digits" else 2)
@@ -144,6 +134,11 @@ def main(argv=None):
     net = Net()
     criterion = nn.CrossEntropyLoss()
     optimizer = optim.SGD(net.parameters(), lr=args.lr, momentum=args.momentum)
+    writer = None
+    if args.logdir:
+        from ember.utils.tensorboard import SummaryWriter
+        writer = SummaryWriter(args.logdir)
+        writer.add_graph(net, images)
 
     # the tutorial logs every 2000 of CIFAR-10's 12500 batches per epoch: keep that proportion
     n_batches = len(trainloader)
@@ -152,6 +147,7 @@ def main(argv=None):
     interval = max(1, round(n_batches * 2000 / 12500))
     for epoch in range(epochs):  # loop over the dataset multiple times
         running_loss = 0.0
+        running_correct = running_seen = 0
         with progress(n_batches, f"epoch {epoch + 1}/{epochs}", not args.no_progress) as bar:
             for i, data in enumerate(trainloader, 0):
                 # get the inputs; data is a list of [inputs, labels]
@@ -165,17 +161,26 @@ def main(argv=None):
                 optimizer.step()
                 # print statistics
                 running_loss += loss.item()
+                if writer is not None:
+                    running_correct += (outputs.argmax(1) == labels).sum().item()
+                    running_seen += labels.size(0)
                 if bar is not None:
                     bar.update(1)
                 if i % interval == interval - 1:
                     say('[%d, %5d] loss: %.3f' % (epoch + 1, i + 1, running_loss / interval), bar)
+                    if writer is not None:
+                        step = epoch * n_batches + i + 1
+                        writer.add_scalar('training loss', running_loss / interval, step)
+                        writer.add_scalar('training accuracy', running_correct / running_seen,
+                                          step)
+                        running_correct = running_seen = 0
                     running_loss = 0.0
                 if i + 1 >= n_batches:
                     break
     print('Finished Training')
 
-    how = save_checkpoint(net.state_dict(), output)
-    print(f'Saved the trained weights to {output} ({how})')
+    torch.save(net.state_dict(), output)
+    print(f'Saved the trained weights to {output}')
 
     correct = 0
     total = 0
@@ -191,6 +196,9 @@ def main(argv=None):
             correct += (predicted == labels).sum().item()
     print('Accuracy of the network on the %d test images: %d %%' % (total,
                                                                      100 * correct / total))
+    if writer is not None:
+        writer.add_scalar('test accuracy', correct / total, epochs * n_batches)
+        writer.close()
     print(f'({time.time() - start:.1f} s)', file=sys.stderr)
     return correct / total
 

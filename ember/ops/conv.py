@@ -10,6 +10,7 @@ again made of these Ops. ember/nn/functional.py does the argument checking.
 """
 from __future__ import annotations
 
+import functools
 import math
 from itertools import product
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from .._tensor import _wrap
 from ..autograd.op import Op
+from .nn_ops import _zeros_of
 from ..backend import array_module
 
 ndarray = np.ndarray
@@ -28,7 +30,11 @@ def _xp(a):
 
 
 def _strided(xp, a, shape, strides):
+    """A strided view of `a` (read only by callers). For a contiguous NumPy array this builds
+    the view directly (~1 us; as_strided costs tens of us per call)."""
     if xp is np:
+        if a.flags.c_contiguous:
+            return np.ndarray(shape, a.dtype, a, 0, strides)
         return _as_strided(a, shape, strides, writeable=False)
     return xp.lib.stride_tricks.as_strided(a, shape, strides)
 
@@ -60,9 +66,101 @@ def _columns(xpad, ksize, stride, dilation, out_sp):
     return xp.ascontiguousarray(_strided(xp, xpad, shape, strides))
 
 
+# ---- 2-D fast path: columns unfolded along W only, one GEMM per kernel row ----------------------
+#
+# Full im2col copies every input element KH*KW times. For 2-D convolutions with a unit row
+# stride (most of them) it is enough to unfold the width: rows[c, kw, h, n, ow] =
+# x[n, c, h, ow*sw + kw*dw] (KW copies, laid out so that the rows used by kernel row kh,
+# h = kh*dh .. kh*dh + OH - 1, form one strided (C*KW, OH*N*OW) matrix that BLAS reads in
+# place). The convolution is then KH GEMMs summed; the gradients are KH GEMMs as well.
+
+_SMALL_COLS = 1 << 19  # full im2col elements under which one big GEMM wins for grad_weight
+
+
+def _fast2d(x_shape, w_shape, stride, groups):
+    return len(w_shape) == 4 and stride[0] == 1 and groups == 1 and x_shape[0] > 0
+
+
+def _rows2d(xpad, kw, sw, dw, ow):
+    """rows[c, kw, h, n, ow] (C, KW, Hp, N, OW) of a padded (N, C, Hp, Wp) array."""
+    xp = _xp(xpad)
+    n, c, hp, _ = xpad.shape
+    s0, s1, s2, s3 = xpad.strides
+    v = _strided(xp, xpad, (c, kw, hp, n, ow), (s1, s3 * dw, s2, s0, s3 * sw))
+    return xp.ascontiguousarray(v)
+
+
+def _conv2d_fast(x, w, stride, pads, dilation, out_sp):
+    xp = _xp(x)
+    n, c = x.shape[:2]
+    o, _, kh, kw = w.shape
+    oh, ow = out_sp
+    dh, dw = dilation
+    rows = _rows2d(_pad_input(x, pads), kw, stride[1], dw, ow)
+    hp = rows.shape[2]
+    flat = rows.reshape(c * kw, hp * n * ow)
+    seg = oh * n * ow
+    wk = xp.ascontiguousarray(w.transpose(2, 0, 1, 3)).reshape(kh, o, c * kw)
+    y = None
+    for i in range(kh):
+        wi = wk[i]
+        off = i * dh * n * ow
+        r = xp.matmul(wi, flat[:, off:off + seg])
+        if y is None:
+            y = r
+        else:
+            y += r
+    y = y.reshape(o, oh, n, ow)
+    return xp.ascontiguousarray(y.transpose(2, 0, 1, 3)), rows
+
+
+def _conv2d_fast_wgrad(rows, gy, w_shape, dilation):
+    xp = _xp(gy)
+    o, c, kh, kw = w_shape
+    n, _, oh, ow = gy.shape
+    dh = dilation[0]
+    hp = rows.shape[2]
+    flat = rows.reshape(c * kw, hp * n * ow)
+    g2 = xp.ascontiguousarray(gy.transpose(1, 2, 0, 3)).reshape(o, oh * n * ow)
+    seg = oh * n * ow
+    gw = xp.empty((o, c, kh, kw), dtype=gy.dtype)
+    for i in range(kh):
+        off = i * dh * n * ow
+        gw[:, :, i, :] = xp.matmul(g2, flat[:, off:off + seg].T).reshape(o, c, kw)
+    return gw
+
+
+def _conv2d_fast_igrad(gy, w, in_shape, stride, pads, dilation):
+    xp = _xp(gy)
+    o, c, kh, kw = w.shape
+    n, _, oh, ow = gy.shape
+    dh, dw = dilation
+    sw = stride[1]
+    hp = in_shape[2] + pads[0][0] + pads[0][1]
+    wp = in_shape[3] + pads[1][0] + pads[1][1]
+    g2 = xp.ascontiguousarray(gy.transpose(1, 2, 0, 3)).reshape(o, oh * n * ow)
+    # gradient of the unfolded rows, accumulated over kernel rows (contiguous row blocks)
+    grows = xp.zeros((c * kw, hp, n, ow), dtype=gy.dtype)
+    wk = xp.ascontiguousarray(w.transpose(2, 0, 1, 3)).reshape(kh, o, c * kw)
+    for i in range(kh):
+        grows[:, i * dh:i * dh + oh] += xp.matmul(wk[i].T, g2).reshape(c * kw, oh, n, ow)
+    grows = grows.reshape(c, kw, hp, n, ow)
+    # fold the width back: (C, Hp, N, Wp) accumulates each kw's strided columns
+    gxt = xp.zeros((c, hp, n, wp), dtype=gy.dtype)
+    for j in range(kw):
+        gxt[:, :, :, j * dw:j * dw + sw * (ow - 1) + 1:sw] += grows[:, j]
+    (t, b), (lft, r) = pads
+    return xp.ascontiguousarray(gxt[:, t:hp - b, :, lft:wp - r].transpose(2, 0, 1, 3))
+
+
 def conv_forward(x, w, stride, pads, dilation, groups, want_cols=False):
     """y = conv(x, w) (no bias): x (N, C, *S), w (O, C/g, *K) -> (N, O, *O_sp)."""
     xp = _xp(x)
+    if _fast2d(x.shape, w.shape, stride, groups):
+        out_sp = tuple(_out_size(s, k, st, lo, hi, d) for s, k, st, (lo, hi), d in
+                       zip(x.shape[2:], w.shape[2:], stride, pads, dilation))
+        y, rows = _conv2d_fast(x, w, stride, pads, dilation, out_sp)
+        return (y, rows) if want_cols else y
     n, c = x.shape[:2]
     o = w.shape[0]
     ksize = w.shape[2:]
@@ -81,6 +179,8 @@ def conv_forward(x, w, stride, pads, dilation, groups, want_cols=False):
 def conv_input_grad(gy, w, in_shape, stride, pads, dilation, groups):
     """d conv(x, w) / dx applied to gy (col2im of w^T gy); also the transposed convolution."""
     xp = _xp(gy)
+    if _fast2d(in_shape, w.shape, stride, groups):
+        return _conv2d_fast_igrad(gy, w, in_shape, stride, pads, dilation)
     n, o = gy.shape[:2]
     out_sp = gy.shape[2:]
     c = in_shape[1]
@@ -115,6 +215,14 @@ def conv_weight_grad(x, gy, w_shape, stride, pads, dilation, groups, cols=None):
     c = x.shape[1]
     p = n * math.prod(out_sp)
     ck = (c // groups) * math.prod(ksize)
+    if _fast2d(x.shape, w_shape, stride, groups):
+        if ck * p > _SMALL_COLS:
+            if cols is None:
+                cols = _rows2d(_pad_input(x, pads), w_shape[3], stride[1], dilation[1],
+                               out_sp[1])
+            return _conv2d_fast_wgrad(cols, gy, w_shape, dilation)
+        # small problems: one GEMM with the full columns beats KH GEMMs (built here, cheaply)
+        cols = None
     if cols is None:
         cols = _columns(_pad_input(x, pads), ksize, stride, dilation, out_sp).reshape(
             groups, ck, p)
@@ -249,42 +357,111 @@ def _pool_pads(sizes, ksize, stride, padding, dilation, out_sp):
     return pads
 
 
+@functools.lru_cache(maxsize=256)
+def _offset_keys(ksize, stride, dilation, out_sp):
+    """(kernel offset, index key) for every kernel offset in row-major order: a[key] is the
+    strided view of a (N, C, *S) array lining up with the output, view[..., o] =
+    a[..., o * stride + offset * dilation]. Cached: pooling calls this several times a step."""
+    nsp = len(ksize)
+    lead = (slice(None), slice(None))
+    return tuple((koff, lead + tuple(slice(koff[i] * dilation[i], koff[i] * dilation[i] +
+                                           stride[i] * (out_sp[i] - 1) + 1, stride[i])
+                                     for i in range(nsp)))
+                 for koff in product(*(range(k) for k in ksize)))
+
+
+def _offset_views(a, ksize, stride, dilation, out_sp):
+    """[(offset, view)] for the kernel offsets (see _offset_keys)."""
+    return [(koff, a[key]) for koff, key in _offset_keys(tuple(ksize), tuple(stride),
+                                                        tuple(dilation), tuple(out_sp))]
+
+
 class _MaxPoolNd(Op):
-    """Max over each window; outputs (values, flat spatial indices into the input)."""
+    """Max over each window, as a running maximum over the kernel offsets (no window copy).
+    The argmax (torch's first maximum in scan order) is found only when needed: for the
+    indices output, or lazily in backward from the saved input and output."""
     nondiff_outputs = (1,)
 
-    def forward(self, x, ksize=(), stride=(), padding=(), dilation=(), ceil_mode=False):
-        xp = _xp(x)
-        nsp = len(ksize)
+    def forward(self, x, ksize=(), stride=(), padding=(), dilation=(), ceil_mode=False,
+                indices=False):
         sizes = x.shape[2:]
         out_sp = tuple(pool_out_size(s, k, st, p, d, ceil_mode) for s, k, st, p, d in
                        zip(sizes, ksize, stride, padding, dilation))
         pads = _pool_pads(sizes, ksize, stride, padding, dilation, out_sp)
+        xp = _xp(x)
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xpad = _pad_input(x, pads, fill)
-        win = _windows(xpad, ksize, stride, dilation, out_sp)
-        kk = math.prod(ksize)
-        flat = win.reshape(x.shape[:2] + out_sp + (kk,))
-        arg = flat.argmax(axis=-1)
-        vals = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-        # window offset -> input coordinates -> flat index into the spatial plane
-        idx = xp.zeros(arg.shape, dtype=np.int64)
-        rem = arg
-        for i in range(nsp):
-            kstride = math.prod(ksize[i + 1:])
-            ki = rem // kstride
-            rem = rem % kstride
-            o = xp.arange(out_sp[i]).reshape((-1,) + (1,) * (nsp - 1 - i))
-            coord = o * stride[i] - padding[i] + ki * dilation[i]
-            idx = idx * sizes[i] + coord
-        self.in_shape = x.shape
-        self.idx = idx
-        self.overlap = any(st < d * (k - 1) + 1 for st, d, k in zip(stride, dilation, ksize))
-        return vals, idx
+        # a running maximum over the kernel offsets' strided views (KH*KW cheap passes; a
+        # reduction over a 6-D window view is ~20x slower in NumPy)
+        out = None
+        for _, v in _offset_views(xpad, ksize, stride, dilation, out_sp):
+            if out is None:
+                out = v.copy()
+            else:
+                xp.maximum(out, v, out=out)
+        self.cfg = (ksize, stride, dilation, out_sp, pads, x.shape)
+        self.save_inputs(0)
+        if self._args is not None or indices:
+            self.xpad, self.out = xpad, out
+        if indices:
+            return out, self.indices()
+        return out
+
+    def masks(self):
+        """The first-maximum mask of every kernel offset (cached); NaN windows take their last
+        NaN, as torch's `val > max || isnan(val)` scan does."""
+        m = getattr(self, "_masks", None)
+        if m is not None:
+            return m
+        ksize, stride, dilation, out_sp, pads, _ = self.cfg
+        xp = _xp(self.out)
+        out = self.out
+        # common case: every window's maximum is unique (no ties, no NaN), so the equality
+        # masks are already the first-maximum masks
+        masks = [v == out for _, v in _offset_views(self.xpad, ksize, stride, dilation, out_sp)]
+        if sum(int(xp.count_nonzero(m)) for m in masks) == out.size:
+            self._masks = masks
+            return masks
+        taken = xp.zeros(out.shape, dtype=bool)
+        for mk in masks:
+            mk &= ~taken
+            taken |= mk
+        if out.dtype.kind == "f":
+            nanwin = xp.isnan(out)
+            if nanwin.any():
+                views = [v for _, v in _offset_views(self.xpad, ksize, stride, dilation,
+                                                     out_sp)]
+                seen = xp.zeros(out.shape, dtype=bool)
+                for k in reversed(range(len(views))):
+                    mk = nanwin & xp.isnan(views[k]) & ~seen
+                    seen |= mk
+                    masks[k] = (masks[k] & ~nanwin) | mk
+        self._masks = masks
+        return masks
+
+    def indices(self):
+        """Flat index (into each unpadded input plane) of every window's maximum."""
+        ksize, stride, dilation, out_sp, pads, in_shape = self.cfg
+        xp = _xp(self.out)
+        nsp = len(ksize)
+        sizes = in_shape[2:]
+        idx = xp.zeros(self.out.shape, dtype=np.int64)
+        for (koff, _), mk in zip(_offset_views(self.xpad, ksize, stride, dilation, out_sp),
+                                 self.masks()):
+            pos = 0
+            for i in range(nsp):
+                o = xp.arange(out_sp[i]).reshape((-1,) + (1,) * (nsp - 1 - i))
+                pos = pos * sizes[i] + (o * stride[i] - pads[i][0] + koff[i] * dilation[i])
+            xp.copyto(idx, xp.broadcast_to(pos, idx.shape), where=mk)
+        return idx
 
     def backward(self, grad, _gidx=None):
-        return MaxPoolScatter.apply(grad, idx=self.idx, in_shape=self.in_shape,
-                                    overlap=self.overlap)
+        x, = self.saved_inputs()
+        return MaxPoolBackward.apply(grad, x, fwd=self)
+
+    def _release(self):
+        self.xpad = self.out = self._masks = None
+        Op._release(self)
 
 
 class MaxPool1DWithIndices(_MaxPoolNd):
@@ -299,18 +476,68 @@ class MaxPool3DWithIndices(_MaxPoolNd):
     pass
 
 
-class MaxPoolScatter(Op):
-    """Scatter (adding duplicates) a pooled gradient back to the argmax positions."""
+class MaxPoolBackward(Op):
+    """Route each pooled gradient to its window's maximum (adding where windows overlap)."""
     node_name = "MaxPool2DWithIndicesBackwardBackward0"
 
-    def forward(self, g, idx=None, in_shape=(), overlap=True):
+    def forward(self, g, src=None, fwd=None):
+        self.save_inputs(1)
+        self.fwd = fwd
+        ksize, stride, dilation, out_sp, pads, in_shape = fwd.cfg
+        xp = _xp(g)
+        masks = fwd.masks()
+        self.masks = masks
+        padded = in_shape[:2] + tuple(s + lo + hi for s, (lo, hi) in zip(in_shape[2:], pads))
+        gx = xp.zeros(padded, dtype=g.dtype)
+        overlap = any(st < d * (k - 1) + 1 for st, d, k in zip(stride, dilation, ksize))
+        finite = bool(xp.isfinite(g).all())  # g * mask puts NaN where torch puts 0 otherwise
+        for (_, v), mk in zip(_offset_views(gx, ksize, stride, dilation, out_sp), masks):
+            if not finite:
+                v += xp.where(mk, g, g.dtype.type(0))
+            elif overlap:
+                v += g * mk
+            else:
+                xp.multiply(g, mk, out=v)  # each input position is in one window only
+        if any(lo or hi for lo, hi in pads):
+            gx = xp.ascontiguousarray(gx[(slice(None), slice(None)) + tuple(
+                slice(lo, lo + s) for s, (lo, _) in zip(in_shape[2:], pads))])
+        return gx
+
+    def backward(self, gg):
+        # gather gg at each window's maximum: the pooled-shape tensor sum_k mask_k * view_k(gg)
+        ksize, stride, dilation, out_sp, pads, in_shape = self.fwd.cfg
+        from .nn_ops import ConstantPadNd
+        flat_pad = []
+        for lo, hi in reversed(pads):
+            flat_pad += [lo, hi]
+        ggp = ConstantPadNd.apply(gg, pad=tuple(flat_pad), value=0.0)
+        total = None
+        lead = (slice(None), slice(None))
+        for koff, mk in zip(product(*(range(k) for k in ksize)), self.masks):
+            key = lead + tuple(slice(koff[i] * dilation[i], koff[i] * dilation[i] +
+                                     stride[i] * (out_sp[i] - 1) + 1, stride[i])
+                               for i in range(len(ksize)))
+            term = ggp[key] * _wrap(mk)
+            total = term if total is None else total + term
+        src, = self.saved_inputs()
+        return total, (_zeros_of(src) if self.needs_input_grad[1] else None)
+
+
+class MaxPoolScatter(Op):
+    """Scatter (adding duplicates) a pooled gradient back to flat argmax positions."""
+    node_name = "AdaptiveMaxPool2DBackwardBackward0"
+
+    def forward(self, g, src=None, idx=None, in_shape=(), overlap=True):
+        self.save_inputs(1)
         self.idx = idx
         return _scatter_flat(g, idx, in_shape, overlap)
 
     def backward(self, gg):
         n, c = gg.shape[:2]
         flat = gg.reshape(n, c, -1)
-        return flat.gather(2, _wrap(self.idx.reshape(n, c, -1))).reshape(self.idx.shape)
+        src, = self.saved_inputs()
+        return (flat.gather(2, _wrap(self.idx.reshape(n, c, -1))).reshape(self.idx.shape),
+                _zeros_of(src) if self.needs_input_grad[1] else None)
 
 
 def _scatter_flat(g, idx, in_shape, overlap):
@@ -349,28 +576,41 @@ def _avg_divisors(sizes, ksize, stride, padding, out_sp, count_include_pad):
 class _AvgPoolNd(Op):
     def forward(self, x, ksize=(), stride=(), padding=(), ceil_mode=False,
                 count_include_pad=True, divisor_override=None):
-        xp = _xp(x)
         nsp = len(ksize)
         sizes = x.shape[2:]
         ones = (1,) * nsp
         out_sp = tuple(pool_out_size(s, k, st, p, 1, ceil_mode) for s, k, st, p in
                        zip(sizes, ksize, stride, padding))
         pads = _pool_pads(sizes, ksize, stride, padding, ones, out_sp)
-        xpad = _pad_input(x, pads)
-        win = _windows(xpad, ksize, stride, ones, out_sp)
-        s = win.sum(axis=tuple(range(2 + nsp, 2 + 2 * nsp)), dtype=x.dtype)
         if divisor_override:
             div = divisor_override
-            s /= x.dtype.type(div)
         else:
             div = _avg_divisors(sizes, ksize, stride, padding, out_sp, count_include_pad)
-            s /= xp.asarray(div.astype(x.dtype))
         self.cfg = (ksize, stride, pads, out_sp, div)
         self.in_shape = x.shape
-        return s
+        self.save_inputs(0)
+        return _window_mean(x, self.cfg)
 
     def backward(self, grad):
-        return AvgPoolSpread.apply(grad, fwd=self)
+        x, = self.saved_inputs()
+        return AvgPoolSpread.apply(grad, x, fwd=self)
+
+
+def _window_mean(x, cfg):
+    """Sum over each window (a running sum of offset views), divided by the divisors."""
+    ksize, stride, pads, out_sp, div = cfg
+    xp = _xp(x)
+    s = None
+    for _, v in _offset_views(_pad_input(x, pads), ksize, stride, (1,) * len(ksize), out_sp):
+        if s is None:
+            s = v.copy()
+        else:
+            s += v
+    if np.isscalar(div):
+        s /= x.dtype.type(div)
+    else:
+        s /= xp.asarray(div.astype(x.dtype))
+    return s
 
 
 class AvgPool2D(_AvgPoolNd):
@@ -385,25 +625,26 @@ class AvgPoolSpread(Op):
     """The avg-pool vjp: each window gets grad / divisor at every position (linear in grad)."""
     node_name = "AvgPool2DBackwardBackward0"
 
-    def forward(self, g, fwd=None):
+    def forward(self, g, src=None, fwd=None):
+        self.save_inputs(1)
         self.fwd = fwd
         xp = _xp(g)
         ksize, stride, pads, out_sp, div = fwd.cfg
         in_shape = fwd.in_shape
-        nsp = len(ksize)
         g = g / (g.dtype.type(div) if np.isscalar(div) else xp.asarray(div.astype(g.dtype)))
         padded = in_shape[:2] + tuple(s + lo + hi for s, (lo, hi) in zip(in_shape[2:], pads))
         gx = xp.zeros(padded, dtype=g.dtype)
-        for koff in product(*(range(k) for k in ksize)):
-            sl = tuple(slice(koff[i], koff[i] + stride[i] * (out_sp[i] - 1) + 1, stride[i])
-                       for i in range(nsp))
-            gx[(slice(None), slice(None)) + sl] += g
-        gx = gx[(slice(None), slice(None)) + tuple(
-            slice(lo, lo + s) for s, (lo, _) in zip(in_shape[2:], pads))]
-        return xp.ascontiguousarray(gx)
+        for _, v in _offset_views(gx, ksize, stride, (1,) * len(ksize), out_sp):
+            v += g
+        if any(lo or hi for lo, hi in pads):
+            gx = xp.ascontiguousarray(gx[(slice(None), slice(None)) + tuple(
+                slice(lo, lo + s) for s, (lo, _) in zip(in_shape[2:], pads))])
+        return gx
 
     def backward(self, gg):
-        return _AvgPoolAgain.apply(gg, fwd=self.fwd)
+        src, = self.saved_inputs()
+        return (_AvgPoolAgain.apply(gg, fwd=self.fwd),
+                _zeros_of(src) if self.needs_input_grad[1] else None)
 
 
 class _AvgPoolAgain(Op):
@@ -412,15 +653,10 @@ class _AvgPoolAgain(Op):
 
     def forward(self, x, fwd=None):
         self.fwd = fwd
-        xp = _xp(x)
-        ksize, stride, pads, out_sp, div = fwd.cfg
-        nsp = len(ksize)
-        win = _windows(_pad_input(x, pads), ksize, stride, (1,) * nsp, out_sp)
-        s = win.sum(axis=tuple(range(2 + nsp, 2 + 2 * nsp)), dtype=x.dtype)
-        return s / (x.dtype.type(div) if np.isscalar(div) else xp.asarray(div.astype(x.dtype)))
+        return _window_mean(x, fwd.cfg)
 
     def backward(self, grad):
-        return AvgPoolSpread.apply(grad, fwd=self.fwd)
+        return AvgPoolSpread.apply(grad, None, fwd=self.fwd)
 
 
 # ---- adaptive pooling --------------------------------------------------------------------------
@@ -474,10 +710,13 @@ class _AdaptiveMaxPoolNd(Op):
             coord = xp.asarray(idx_parts[i])[o, ki]
             idx = idx * sizes[i] + coord
         self.idx, self.in_shape = idx, x.shape
+        self.save_inputs(0)
         return vals, idx
 
     def backward(self, grad, _gidx=None):
-        return MaxPoolScatter.apply(grad, idx=self.idx, in_shape=self.in_shape, overlap=True)
+        x, = self.saved_inputs()
+        return MaxPoolScatter.apply(grad, x, idx=self.idx, in_shape=self.in_shape,
+                                    overlap=True)
 
 
 class AdaptiveMaxPool2D(_AdaptiveMaxPoolNd):
@@ -494,6 +733,7 @@ class _AdaptiveAvgPoolNd(Op):
     def forward(self, x, output_size=()):
         xp = _xp(x)
         nsp = len(output_size)
+        self.save_inputs(0)
         self.mats = [adaptive_avg_matrix(s, o, x.dtype) for s, o in
                      zip(x.shape[2:], output_size)]
         out = x
@@ -504,8 +744,28 @@ class _AdaptiveAvgPoolNd(Op):
         return xp.ascontiguousarray(out)
 
     def backward(self, grad):
-        from .nn_ops import _UpsampleT
-        return _UpsampleT.apply(grad, mats=self.mats, fwd_cls=_MatPool)
+        x, = self.saved_inputs()
+        return _AdaptiveAvgBackward.apply(grad, x, mats=self.mats)
+
+
+class _AdaptiveAvgBackward(Op):
+    """The adaptive-avg vjp (A^T along each dim); torch's backward also takes the input."""
+    node_name = "AdaptiveAvgPool2DBackwardBackward0"
+
+    def forward(self, g, src=None, mats=None):
+        self.save_inputs(1)
+        self.mats = mats
+        xp = _xp(g)
+        nsp = len(mats)
+        for k, m in enumerate(mats):
+            ax = g.ndim - nsp + k
+            g = xp.moveaxis(xp.tensordot(xp.asarray(m.T), g, axes=([1], [ax])), 0, ax)
+        return xp.ascontiguousarray(g)
+
+    def backward(self, gg):
+        src, = self.saved_inputs()
+        return (_MatPool.apply(gg, mats=self.mats),
+                _zeros_of(src) if self.needs_input_grad[1] else None)
 
 
 class _MatPool(Op):
@@ -522,8 +782,7 @@ class _MatPool(Op):
         return xp.ascontiguousarray(out)
 
     def backward(self, grad):
-        from .nn_ops import _UpsampleT
-        return _UpsampleT.apply(grad, mats=self.mats, fwd_cls=_MatPool)
+        return _AdaptiveAvgBackward.apply(grad, None, mats=self.mats)
 
 
 class AdaptiveAvgPool2D(_AdaptiveAvgPoolNd):

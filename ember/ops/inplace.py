@@ -160,7 +160,7 @@ class CopySlices(Op):
     node_name = "CopySlices"
 
     def name(self):
-        return "CopySlices"
+        return "torch::autograd::CopySlices"
 
     def backward(self, grad):
         idx = _wrap(self.idx)
@@ -318,6 +318,10 @@ def inplace_setitem(self, key, value):
         k = _convert_key(key, self._data.shape)
         basic = all(_is_basic(x) for x in k)
     vt = isinstance(value, Tensor)
+    if basic and GRAD[0] and self._rg and self.grad_fn is None and not all(
+            x is Ellipsis for x in k):
+        # torch writes a basic index through a view of self (select/slice + copy_)
+        raise RuntimeError(_VIEW_LEAF_MSG)
     check_inplace(self)
     if not _track(self, (value,) if vt else ()):
         if not basic:
