@@ -605,16 +605,6 @@ class Tensor:
     def is_shared(self):
         return False
 
-    def __getattr__(self, name):
-        # reached only when normal lookup fails: name the torch API ember lacks
-        if name.startswith("_"):
-            raise AttributeError(name)
-        for klass in type(self).__mro__:
-            if name in klass.__dict__:
-                # a property whose getter raised AttributeError: surface the real error
-                return klass.__dict__[name].__get__(self, type(self))
-        raise AttributeError(f"'Tensor' object has no attribute '{name}' (ember does not "
-                             f"implement torch.Tensor.{name})")
 
 
 _FLOAT_WARNED = False

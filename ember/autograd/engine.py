@@ -17,7 +17,7 @@ import numpy as np
 
 from .._dtype import _FROM_NP
 from .grad_mode import GRAD
-from .op import AccumulateGrad, Op, PROFILER
+from .op import AccumulateGrad, Op, PROFILER, _wrapa
 from . import anomaly_mode
 from .anomaly_mode import ANOMALY
 
@@ -299,12 +299,19 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
                             if r is not None:
                                 grads = list(r)
                     try:
-                        if prof is None:
-                            res = node.backward(*grads)
+                        vjp = node.vjp if not create_graph and prof is None else None
+                        if vjp is not None:
+                            res = vjp(*[None if g is None else g._data for g in grads])
+                            if res.__class__ is not tuple:
+                                res = (res,)
+                            res = tuple(None if r is None else _wrapa(r) for r in res)
                         else:
-                            res = prof.run_node(node, grads)
-                        if res.__class__ is not tuple:
-                            res = (res,)
+                            if prof is None:
+                                res = node.backward(*grads)
+                            else:
+                                res = prof.run_node(node, grads)
+                            if res.__class__ is not tuple:
+                                res = (res,)
                         if anomaly and ANOMALY[1]:
                             anomaly_mode.check_nan(node, res)
                     except Exception:

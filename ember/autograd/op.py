@@ -185,6 +185,10 @@ class Op(Node):
                  "_released", "_metadata")
     promote = 0          # 0: none, 1: torch's result type, 2: result type, at least floating
     nondiff_outputs = ()  # indices of outputs that never get a grad_fn (e.g. argmax indices)
+    # Optional `vjp(self, *grad_arrays) -> array | tuple`: the same formula as `backward`, on
+    # arrays. The engine uses it when no graph of the backward pass is wanted (create_graph
+    # False): the common case pays no per-op dispatch in backward.
+    vjp = None
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -419,6 +423,14 @@ def set_apply_layer(name, layer):
     for lay in _APPLY_LAYERS.values():
         fn = lay(fn)
     Op.apply = classmethod(fn)
+
+
+def run_forward(cls, *arrays, **params):
+    """cls.forward on arrays with no graph and no Tensors: array vjps reuse fused backward ops
+    (e.g. `MaxPoolBackward`) this way without paying for a dispatch."""
+    node = _new(cls)
+    node._args = None
+    return node.forward(*arrays, **params)
 
 
 def _reraise_broadcast(e, arrays):

@@ -68,3 +68,11 @@ def sum_to(grad, shape):
         return grad
     from .reduction import SumToSize
     return SumToSize.apply(grad, shape=tuple(shape))
+
+
+def sum_to_arr(g, shape):
+    """sum_to on arrays (for the ops' array-level vjp): undo broadcasting of g to `shape`."""
+    if g.shape == shape:
+        return g
+    axes = reduce_axes(g.shape, shape)
+    return g.sum(axis=axes, keepdims=True).reshape(shape) if axes else g.reshape(shape)

@@ -17,7 +17,7 @@ from itertools import product
 import numpy as np
 
 from .._tensor import _wrap
-from ..autograd.op import Op
+from ..autograd.op import Op, run_forward
 from .nn_ops import _zeros_of
 from ..backend import array_module
 
@@ -281,6 +281,27 @@ class Convolution(Op):
             gb = grad.sum([0] + list(range(2, grad.dim())))
         return gx, gw, gb
 
+    def vjp(self, grad):
+        x, w = self.saved_inputs()
+        x, w = x._data, w._data
+        stride, pads, dilation, groups = self.cfg
+        nx, nw, nb = self.needs_input_grad
+        gx = gw = gb = None
+        if not self.transposed:
+            if nx:
+                gx = conv_input_grad(grad, w, self.x_shape, stride, pads, dilation, groups)
+            if nw:
+                gw = conv_weight_grad(x, grad, self.w_shape, stride, pads, dilation, groups,
+                                      self.cols)
+        else:
+            if nx:
+                gx = conv_forward(grad, w, stride, pads, dilation, groups)
+            if nw:
+                gw = conv_weight_grad(grad, x, self.w_shape, stride, pads, dilation, groups)
+        if nb:
+            gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+        return gx, gw, gb
+
     def _release(self):
         self.cols = None
         Op._release(self)
@@ -459,6 +480,10 @@ class _MaxPoolNd(Op):
         x, = self.saved_inputs()
         return MaxPoolBackward.apply(grad, x, fwd=self)
 
+    def vjp(self, grad, _gidx=None):
+        x, = self.saved_inputs()
+        return run_forward(MaxPoolBackward, grad, x._data, fwd=self)
+
     def _release(self):
         self.xpad = self.out = self._masks = None
         Op._release(self)
@@ -594,6 +619,10 @@ class _AvgPoolNd(Op):
     def backward(self, grad):
         x, = self.saved_inputs()
         return AvgPoolSpread.apply(grad, x, fwd=self)
+
+    def vjp(self, grad):
+        x, = self.saved_inputs()
+        return run_forward(AvgPoolSpread, grad, x._data, fwd=self)
 
 
 def _window_mean(x, cfg):

@@ -19,7 +19,7 @@ _new = object.__new__
 from ..autograd.grad_mode import GRAD
 from ..autograd.op import Op, promote_arrays, _wrapa
 from ..backend import array_module, _special
-from ._broadcast import broadcast_error, sum_to
+from ._broadcast import broadcast_error, sum_to, sum_to_arr
 
 ndarray = np.ndarray
 _FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)))
@@ -28,6 +28,16 @@ _BOOL = np.dtype(bool)
 
 def _xp(a):
     return np if type(a) is ndarray else array_module(a)
+
+
+def _arr_like(x, g):
+    """A saved operand as an array in the gradient's dtype (numbers stay numbers), so array
+    vjps compute in the same precision as the Tensor formulas (0-dim operands are weak)."""
+    if isinstance(x, Tensor):
+        x = x._data
+        if x.dtype != g.dtype:
+            x = x.astype(g.dtype)
+    return x
 
 
 def _shape(x):
@@ -100,6 +110,12 @@ class Add(Op):
             gb = sum_to(grad if self.alpha == 1 else grad * self.alpha, self.sb)
         return (sum_to(grad, self.sa) if na else None), gb
 
+    def vjp(self, grad):
+        na, nb = self.needs_input_grad
+        return (sum_to_arr(grad, self.sa) if na else None,
+                sum_to_arr(grad if self.alpha == 1 else grad * self.alpha, self.sb) if nb
+                else None)
+
 
 class Sub(Op):
     promote = 1
@@ -124,6 +140,12 @@ class Sub(Op):
         na, nb = self.needs_input_grad
         return (sum_to(grad, self.sa) if na else None,
                 sum_to(-grad if self.alpha == 1 else grad * -self.alpha, self.sb) if nb else None)
+
+    def vjp(self, grad):
+        na, nb = self.needs_input_grad
+        return (sum_to_arr(grad, self.sa) if na else None,
+                sum_to_arr(-grad if self.alpha == 1 else grad * -self.alpha, self.sb) if nb
+                else None)
 
 
 class Rsub(Op):
@@ -166,6 +188,13 @@ class Mul(Op):
         return (sum_to(grad * b, self.sa) if na else None,
                 sum_to(grad * a, self.sb) if nb else None)
 
+    def vjp(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        a, b = _arr_like(a, grad), _arr_like(b, grad)
+        return (sum_to_arr(grad * b, self.sa) if na else None,
+                sum_to_arr(grad * a, self.sb) if nb else None)
+
 
 class Div(Op):
     """True division (always floating)."""
@@ -184,6 +213,14 @@ class Div(Op):
         na, nb = self.needs_input_grad
         ga = sum_to(grad / b, self.sa) if na else None
         gb = sum_to(-grad * a / (b * b), self.sb) if nb else None
+        return ga, gb
+
+    def vjp(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        a, b = _arr_like(a, grad), _arr_like(b, grad)
+        ga = sum_to_arr(grad / b, self.sa) if na else None
+        gb = sum_to_arr(-grad * a / (b * b), self.sb) if nb else None
         return ga, gb
 
 
@@ -227,6 +264,9 @@ class Neg(Op):
     def backward(self, grad):
         return -grad
 
+    def vjp(self, grad):
+        return -grad
+
 
 class Pow(Op):
     """x ** c with c a number (PowBackward0)."""
@@ -256,6 +296,15 @@ class Pow(Op):
         if e == 2:
             return grad * (x * 2)
         return grad * (e * x.pow(e - 1))
+
+    def vjp(self, grad):
+        x = _arr_like(self.saved_inputs()[0], grad)
+        e = self.exponent
+        if e == 0:
+            return grad * 0
+        if e == 2:
+            return grad * (x * 2)
+        return grad * (e * np.power(x, np.asarray(e - 1, dtype=x.dtype)))
 
 
 class PowTensor(Op):
@@ -618,6 +667,9 @@ class Exp(Op):
         result, = self.saved_outputs()
         return grad * result
 
+    def vjp(self, grad):
+        return grad * self.saved_outputs()[0]._data
+
 
 class Exp2(Op):
     promote = 2
@@ -649,6 +701,9 @@ class Log(_Unary):
     def backward(self, grad):
         x, = self.saved_inputs()
         return grad / x
+
+    def vjp(self, grad):
+        return grad / self.saved_inputs()[0]._data
 
 
 class Log2(_Unary):
@@ -686,6 +741,9 @@ class Sqrt(Op):
         result, = self.saved_outputs()
         return grad / (result * 2)
 
+    def vjp(self, grad):
+        return grad / (self.saved_outputs()[0]._data * 2)
+
 
 class Rsqrt(Op):
     promote = 2
@@ -707,6 +765,9 @@ class Sin(_Unary):
         x, = self.saved_inputs()
         return grad * x.cos()
 
+    def vjp(self, grad):
+        return grad * np.cos(self.saved_inputs()[0]._data)
+
 
 class Cos(_Unary):
     fn = staticmethod(_ufunc("cos"))
@@ -714,6 +775,9 @@ class Cos(_Unary):
     def backward(self, grad):
         x, = self.saved_inputs()
         return grad * -x.sin()
+
+    def vjp(self, grad):
+        return grad * -np.sin(self.saved_inputs()[0]._data)
 
 
 class Tan(Op):
@@ -779,6 +843,10 @@ class Tanh(Op):
         result, = self.saved_outputs()
         return grad * (1 - result * result)
 
+    def vjp(self, grad):
+        r = self.saved_outputs()[0]._data
+        return grad * (1 - r * r)
+
 
 class Asinh(_Unary):
     fn = staticmethod(_ufunc("arcsinh"))
@@ -816,6 +884,10 @@ class Sigmoid(Op):
     def backward(self, grad):
         result, = self.saved_outputs()
         return grad * (result * (1 - result))
+
+    def vjp(self, grad):
+        r = self.saved_outputs()[0]._data
+        return grad * (r * (1 - r))
 
 
 class Logit(Op):

@@ -47,6 +47,11 @@ class Mm(Op):
         na, nb = self.needs_input_grad
         return (grad.mm(b.t()) if na else None, a.t().mm(grad) if nb else None)
 
+    def vjp(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        return (grad @ b._data.T if na else None, a._data.T @ grad if nb else None)
+
 
 class Bmm(Op):
     def forward(self, a, b):
@@ -58,6 +63,12 @@ class Bmm(Op):
         na, nb = self.needs_input_grad
         return (grad.bmm(b.transpose(1, 2)) if na else None,
                 a.transpose(1, 2).bmm(grad) if nb else None)
+
+    def vjp(self, grad):
+        a, b = self.saved_inputs()
+        na, nb = self.needs_input_grad
+        return (grad @ b._data.swapaxes(1, 2) if na else None,
+                a._data.swapaxes(1, 2) @ grad if nb else None)
 
 
 class Mv(Op):
@@ -261,6 +272,18 @@ class Addmm(Op):
         gc = sum_to(grad if self.beta == 1 else grad * self.beta, self.sc) if nc else None
         ga = grad.mm(b.t()) if na else None
         gb = a.t().mm(grad) if nb else None
+        if self.alpha != 1:
+            ga = ga * self.alpha if ga is not None else None
+            gb = gb * self.alpha if gb is not None else None
+        return gc, ga, gb
+
+    def vjp(self, grad):
+        from ._broadcast import sum_to_arr
+        a, b = self.saved_inputs()
+        nc, na, nb = self.needs_input_grad
+        gc = sum_to_arr(grad if self.beta == 1 else grad * self.beta, self.sc) if nc else None
+        ga = grad @ b._data.T if na else None
+        gb = a._data.T @ grad if nb else None
         if self.alpha != 1:
             ga = ga * self.alpha if ga is not None else None
             gb = gb * self.alpha if gb is not None else None

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .._tensor import _wrap
-from ..autograd.op import Op
+from ..autograd.op import Op, run_forward
 from ..backend import array_module, _special
 from ._broadcast import sum_to
 
@@ -95,6 +95,10 @@ class Relu(Op):
     def backward(self, grad):
         result, = self.saved_outputs()
         return ThresholdBackward.apply(grad, result, mask=result._data > 0)
+
+    def vjp(self, grad):
+        r = self.saved_outputs()[0]._data
+        return run_forward(ThresholdBackward, grad, r, mask=r > 0)
 
 
 class Threshold(Op):
@@ -375,6 +379,12 @@ class Softmax(Op):
             return grad * 0
         return SoftmaxBackwardData.apply(grad, result, dim=self.dim)
 
+    def vjp(self, grad):
+        r = self.saved_outputs()[0]._data
+        if not r.ndim:
+            return grad * 0
+        return run_forward(SoftmaxBackwardData, grad, r, dim=self.dim)
+
 
 class SoftmaxBackwardData(Op):
     """result * (grad - sum(grad * result, dim)): the softmax vjp as one node."""
@@ -409,6 +419,12 @@ class LogSoftmax(Op):
         if not result.ndim:
             return grad * 0
         return LogSoftmaxBackwardData.apply(grad, result, dim=self.dim)
+
+    def vjp(self, grad):
+        r = self.saved_outputs()[0]._data
+        if not r.ndim:
+            return grad * 0
+        return run_forward(LogSoftmaxBackwardData, grad, r, dim=self.dim)
 
 
 class LogSoftmaxBackwardData(Op):
@@ -499,6 +515,13 @@ class NllLoss(Op):
         return NllLossBackwardData.apply(
             grad, target, weight, in_shape=self.in_shape, reduction=self.reduction,
             ignore_index=self.ignore_index,
+            total_weight=getattr(self, "total_weight", None)), None, None
+
+    def vjp(self, grad):
+        target, weight = self.saved_inputs()
+        return run_forward(
+            NllLossBackwardData, grad, target._data, None if weight is None else weight._data,
+            in_shape=self.in_shape, reduction=self.reduction, ignore_index=self.ignore_index,
             total_weight=getattr(self, "total_weight", None)), None, None
 
 

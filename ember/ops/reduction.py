@@ -56,6 +56,13 @@ _LOW = frozenset((np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16)))
 _INTLIKE = frozenset(np.dtype(t) for t in (bool, np.uint8, np.int8, np.int16, np.int32, np.int64))
 
 
+def _unreduce_arr(grad, shape, axes, keepdim):
+    """_unreduce on arrays: a read-only broadcast view (the engine never writes into grads)."""
+    if not keepdim and len(shape):
+        grad = grad.reshape(_kept_shape(shape, axes))
+    return _xp(grad).broadcast_to(grad, shape)
+
+
 def _is_low_float(dt):
     """float16/bfloat16: reduced in float32, as torch accumulates them."""
     return dt in _LOW
@@ -73,6 +80,9 @@ class SumToSize(Op):
 
     def backward(self, grad):
         return grad.expand(self.in_shape)
+
+    def vjp(self, grad):
+        return _xp(grad).broadcast_to(grad, self.in_shape)
 
 
 class Sum(Op):
@@ -92,6 +102,9 @@ class Sum(Op):
 
     def backward(self, grad):
         return _unreduce(grad, self.shape, self.axes, self.keepdim)
+
+    def vjp(self, grad):
+        return _unreduce_arr(grad, self.shape, self.axes, self.keepdim)
 
 
 class SumDim(Sum):
@@ -143,6 +156,9 @@ class Mean(Op):
 
     def backward(self, grad):
         return _unreduce(grad / self.count, self.shape, self.axes, self.keepdim)
+
+    def vjp(self, grad):
+        return _unreduce_arr(grad / self.count, self.shape, self.axes, self.keepdim)
 
 
 class MeanDim(Mean):

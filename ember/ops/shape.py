@@ -116,6 +116,9 @@ class View(ViewOp):
     def backward(self, grad):
         return grad.reshape(self.in_shape)
 
+    def vjp(self, grad):
+        return grad.reshape(self.in_shape)
+
 
 class UnsafeView(Op):
     def forward(self, x, shape=()):
@@ -123,6 +126,9 @@ class UnsafeView(Op):
         return x.reshape(shape)
 
     def backward(self, grad):
+        return grad.reshape(self.in_shape)
+
+    def vjp(self, grad):
         return grad.reshape(self.in_shape)
 
 
@@ -229,6 +235,9 @@ class Clone(Op):
     def backward(self, grad):
         return grad
 
+    def vjp(self, grad):
+        return grad
+
 
 def clone(input, *, memory_format=None):
     """A copy with its own memory, still connected to the graph (see torch.clone)."""
@@ -262,6 +271,9 @@ class Squeeze(ViewOp):
     def backward(self, grad):
         return grad.reshape(self.in_shape)
 
+    def vjp(self, grad):
+        return grad.reshape(self.in_shape)
+
 
 class SqueezeDim(Squeeze):
     node_name = "SqueezeBackward1"
@@ -289,6 +301,9 @@ class Unsqueeze(ViewOp):
     def backward(self, grad):
         return grad.squeeze(self.dim)
 
+    def vjp(self, grad):
+        return grad.squeeze(self.dim)
+
 
 def unsqueeze(input, dim):
     """Insert a size-1 dim at `dim` (see torch.unsqueeze)."""
@@ -303,6 +318,9 @@ class Transpose(ViewOp):
     def backward(self, grad):
         return grad.transpose(self.d0, self.d1)
 
+    def vjp(self, grad):
+        return grad.swapaxes(self.d0, self.d1)
+
 
 class T(ViewOp):
     node_name = "TBackward0"
@@ -312,6 +330,9 @@ class T(ViewOp):
 
     def backward(self, grad):
         return grad.t()
+
+    def vjp(self, grad):
+        return grad.T
 
 
 def transpose(input, dim0, dim1):
@@ -342,6 +363,9 @@ class Permute(ViewOp):
         for i, d in enumerate(self.dims):
             inv[d] = i
         return grad.permute(*inv)
+
+    def vjp(self, grad):
+        return grad.transpose(np.argsort(self.dims))
 
 
 def permute(input, *dims):
@@ -380,6 +404,10 @@ class Expand(ViewOp):
 
     def backward(self, grad):
         return sum_to(grad, self.in_shape)
+
+    def vjp(self, grad):
+        from ._broadcast import sum_to_arr
+        return sum_to_arr(grad, self.in_shape)
 
 
 def expand(input, *sizes):
@@ -496,6 +524,11 @@ class GetKey(ViewOp):
 
     def backward(self, grad):
         return ScatterKey.apply(grad, shape=self.in_shape, key=self.key)
+
+    def vjp(self, grad):
+        out = _xp(grad).zeros(self.in_shape, grad.dtype)
+        out[self.key] = grad
+        return out
 
 
 class Select(GetKey):
