@@ -18,6 +18,9 @@ import numpy as np
 from .._dtype import _FROM_NP
 from .grad_mode import GRAD
 from .op import AccumulateGrad, Op, PROFILER, _wrapa
+from . import op as _opmod
+
+ndarray = np.ndarray
 from . import anomaly_mode
 from .anomaly_mode import ANOMALY
 
@@ -258,12 +261,18 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
     prev_mode = GRAD[0]
     # everything below (backward formulas, hooks, accumulation) runs in create_graph's mode
     GRAD[0] = create_graph
+    # Without create_graph, gradients between nodes that have an array-level `vjp` travel as
+    # plain arrays: no Tensor is made for them. `_T` turns one back into a Tensor where one is
+    # needed (hooks, Tensor-level backward, .grad, grad()'s results).
+    arrays_ok = not create_graph and prof is None
     node = heappop(heap)[2] if heap else None
     try:
         while node is not None:
             buf = buffers.pop(node, None)
             if node.__class__ is AccumulateGrad:
                 if buf is not None:
+                    if buf.__class__ is ndarray:
+                        buf = _opmod._wrap(buf)
                     if node in cap_at:
                         if not accumulate:
                             # grad(): a leaf's tensor hooks run before its gradient is captured
@@ -286,25 +295,27 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
                 meta = node._out_meta
                 grads = [buf] if meta is None else _gather(node, buf, meta)
                 th = node._tensor_hooks
+                vjp = node.vjp if arrays_ok else None
+                pre = node._pre_hooks
+                if th or pre or node._hooks or vjp is None or (cap_at and node in cap_at):
+                    grads = [_T(g) for g in grads]
                 if th:
                     _run_tensor_hooks(th, grads)
                 if cap_at and node in cap_at:
                     for nr, i in cap_at[node]:
                         captured[i] = grads[nr]
                 if need is None or _any_needed_below(node, need):
-                    pre = node._pre_hooks
                     if pre:
                         for h in list(pre.values()):
                             r = h(tuple(grads))
                             if r is not None:
                                 grads = list(r)
                     try:
-                        vjp = node.vjp if not create_graph and prof is None else None
                         if vjp is not None:
-                            res = vjp(*[None if g is None else g._data for g in grads])
+                            res = vjp(*[g if g is None or g.__class__ is ndarray else g._data
+                                        for g in grads])
                             if res.__class__ is not tuple:
                                 res = (res,)
-                            res = tuple(None if r is None else _wrapa(r) for r in res)
                         else:
                             if prof is None:
                                 res = node.backward(*grads)
@@ -313,13 +324,14 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
                             if res.__class__ is not tuple:
                                 res = (res,)
                         if anomaly and ANOMALY[1]:
-                            anomaly_mode.check_nan(node, res)
+                            anomaly_mode.check_nan(node, tuple(_T(r) for r in res))
                     except Exception:
                         if anomaly:
                             anomaly_mode.warn_error(node)
                         raise
                     post = node._hooks
                     if post:
+                        res = tuple(_T(r) for r in res)
                         for h in list(post.values()):
                             r = h(res, tuple(grads))
                             if r is not None:
@@ -338,14 +350,24 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
                 if k < nres:
                     g = res[k]
                     if g is not None:
-                        if dts is not None:
-                            dt = dts[k]
-                            gdt = g._data.dtype
-                            if dt is not None and gdt is not dt and gdt != dt:
-                                g = g.to(_FROM_NP[dt])
+                        if g.__class__ is not ndarray and isinstance(g, np.generic):
+                            g = np.asarray(g)  # NumPy's 0-dim results are scalars
+                        if g.__class__ is ndarray:
+                            if dts is not None:
+                                dt = dts[k]
+                                if dt is not None and g.dtype is not dt and g.dtype != dt:
+                                    g = g.astype(dt)
+                        else:
+                            if dts is not None:
+                                dt = dts[k]
+                                gdt = g._data.dtype
+                                if dt is not None and gdt is not dt and gdt != dt:
+                                    g = g.to(_FROM_NP[dt])
+                            if arrays_ok and g.grad_fn is None:
+                                g = g._data  # no graph here: keep only the array
                         if nxt._out_meta is None:
                             b = buffers.get(nxt)
-                            buffers[nxt] = g if b is None else b + g
+                            buffers[nxt] = g if b is None else _sum(b, g)
                         else:
                             _add_grad(buffers, nxt, nr, g)
                 c = deps[nxt] - 1
@@ -370,17 +392,35 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
     return captured
 
 
+def _T(g):
+    """A gradient as a Tensor (arrays travel bare between array-vjp nodes)."""
+    if g is None or g.__class__ is not ndarray:
+        return g
+    return _opmod._wrap(g)
+
+
+def _sum(b, g):
+    """b + g for gradients that are arrays or Tensors (arrays only without create_graph)."""
+    if b.__class__ is ndarray:
+        r = b + (g if g.__class__ is ndarray else g._data)
+    elif g.__class__ is ndarray:
+        r = b._data + g
+    else:
+        return b + g
+    return r if r.__class__ is ndarray else np.asarray(r)  # 0-dim sums come back as scalars
+
+
 def _add_grad(buffers, node, nr, g):
     """Add grad g for output nr of node into the buffers (summing with what is there)."""
     if node._out_meta is None:
         b = buffers.get(node)
-        buffers[node] = g if b is None else b + g
+        buffers[node] = g if b is None else _sum(b, g)
         return
     b = buffers.get(node)
     if b is None:
         buffers[node] = {nr: g}
     elif nr in b:
-        b[nr] = b[nr] + g
+        b[nr] = _sum(b[nr], g)
     else:
         b[nr] = g
 
