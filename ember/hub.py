@@ -35,6 +35,14 @@ READ_DATA_CHUNK = 128 * 1024
 _hub_dir: Optional[str] = None
 
 
+class DownloadError(URLError):
+    """A checkpoint that could not be fetched (no network): still the URLError torch raises,
+    with a message naming the cache file that would make the call work."""
+
+    def __str__(self):
+        return str(self.reason)
+
+
 def _get_torch_home() -> str:
     return os.path.expanduser(os.getenv(
         ENV_TORCH_HOME, os.path.join(os.getenv(ENV_XDG_CACHE_HOME, DEFAULT_CACHE_DIR), "torch")))
@@ -176,7 +184,7 @@ def load_state_dict_from_url(url: str, model_dir: Optional[str] = None, map_loca
             download_url_to_file(url, cached_file, hash_prefix, progress=progress)
         except (URLError, ConnectionError, TimeoutError) as err:
             # no network here: say which file, from where, would make this work
-            raise RuntimeError(
+            raise DownloadError(
                 f"ember.hub: could not download {url} ({getattr(err, 'reason', err)}). Without "
                 f"network access, put the file there yourself: {cached_file} (the cache "
                 "directory is $TORCH_HOME/hub/checkpoints, TORCH_HOME defaulting to "

@@ -5,6 +5,8 @@ from .parameter import (Parameter, Buffer, UninitializedParameter, Uninitialized
 from .modules import *  # noqa: F401,F403
 from .modules import Module
 from . import functional, init, parameter, utils, modules
+from . import parallel
+from .parallel import DataParallel
 from .modules.module import (register_module_forward_pre_hook, register_module_forward_hook,
                              register_module_full_backward_pre_hook,
                              register_module_backward_hook,

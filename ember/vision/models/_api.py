@@ -54,7 +54,8 @@ class WeightsEnum(Enum):
         return obj
 
     def get_state_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """The state dict behind `url`, from the hub cache (see ember.hub.load_state_dict_from_url)."""
+        """The state dict behind `url`, from the hub cache; see
+        ember.hub.load_state_dict_from_url."""
         from ...hub import load_state_dict_from_url
         return load_state_dict_from_url(self.url, *args, **kwargs)
 

@@ -81,7 +81,8 @@ class ConvNormActivation(nn.Sequential):
 
 
 class Conv2dNormActivation(ConvNormActivation):
-    """Conv2d -> norm (BatchNorm2d) -> activation (ReLU); see torchvision.ops.Conv2dNormActivation."""
+    """Conv2d -> norm (BatchNorm2d) -> activation (ReLU); see
+    torchvision.ops.Conv2dNormActivation."""
 
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=None,
                  groups=1, norm_layer=nn.BatchNorm2d, activation_layer=nn.ReLU, dilation=1,

@@ -122,7 +122,8 @@ def handle_legacy_interface(**weights: tuple[str, Any]):
                                   f"'{weights_param}' instead.")
                 msg = (f"Arguments other than a weight enum or `None` for '{weights_param}' are "
                        "deprecated since 0.13 and may be removed in the future. The current "
-                       f"behavior is equivalent to passing `{weights_param}={default_weights_arg}`.")
+                       "behavior is equivalent to passing "
+                       f"`{weights_param}={default_weights_arg}`.")
                 if pretrained_arg:
                     msg = (f"{msg} You can also use `{weights_param}="
                            f"{type(default_weights_arg).__name__}.DEFAULT` to get the most "

@@ -93,7 +93,8 @@ class DenseNet(nn.Module):
     """Stem (7x7 conv, BN, ReLU, max pool), dense blocks with transitions, final BN; then
     ReLU, global pool and the Linear `classifier`."""
 
-    def __init__(self, growth_rate: int = 32, block_config: tuple[int, int, int, int] = (6, 12, 24, 16),
+    def __init__(self, growth_rate: int = 32,
+                 block_config: tuple[int, int, int, int] = (6, 12, 24, 16),
                  num_init_features: int = 64, bn_size: int = 4, drop_rate: float = 0,
                  num_classes: int = 1000, memory_efficient: bool = False) -> None:
         super().__init__()

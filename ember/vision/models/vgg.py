@@ -197,7 +197,8 @@ class VGG16_Weights(WeightsEnum):
     IMAGENET1K_FEATURES = Weights(
         url="https://download.pytorch.org/models/vgg16_features-amdegroot-88682ab5.pth",
         transforms=partial(
-            ImageClassification, crop_size=224, mean=(0.48235, 0.45882, 0.40784), std=(0.00392156862745098, 0.00392156862745098, 0.00392156862745098)),
+            ImageClassification, crop_size=224, mean=(0.48235, 0.45882, 0.40784),
+            std=(1.0 / 255.0, 1.0 / 255.0, 1.0 / 255.0)),
         meta={
             "min_size": (32, 32),
             "categories": None,
@@ -284,7 +285,8 @@ class VGG19_BN_Weights(WeightsEnum):
 
 @register_model()
 @handle_legacy_interface(weights=("pretrained", VGG11_Weights.IMAGENET1K_V1))
-def vgg11(*, weights: Optional[VGG11_Weights] = None, progress: bool = True, **kwargs: Any) -> VGG:
+def vgg11(*, weights: Optional[VGG11_Weights] = None, progress: bool = True,
+          **kwargs: Any) -> VGG:
     """VGG 11-layer model (configuration "A") from arXiv:1409.1556; see torchvision.models.vgg11."""
     weights = VGG11_Weights.verify(weights)
     return _vgg("A", False, weights, progress, **kwargs)
@@ -292,7 +294,8 @@ def vgg11(*, weights: Optional[VGG11_Weights] = None, progress: bool = True, **k
 
 @register_model()
 @handle_legacy_interface(weights=("pretrained", VGG11_BN_Weights.IMAGENET1K_V1))
-def vgg11_bn(*, weights: Optional[VGG11_BN_Weights] = None, progress: bool = True, **kwargs: Any) -> VGG:
+def vgg11_bn(*, weights: Optional[VGG11_BN_Weights] = None, progress: bool = True,
+             **kwargs: Any) -> VGG:
     """VGG-11 with batch normalization; see torchvision.models.vgg11_bn."""
     weights = VGG11_BN_Weights.verify(weights)
     return _vgg("A", True, weights, progress, **kwargs)
@@ -300,7 +303,8 @@ def vgg11_bn(*, weights: Optional[VGG11_BN_Weights] = None, progress: bool = Tru
 
 @register_model()
 @handle_legacy_interface(weights=("pretrained", VGG13_Weights.IMAGENET1K_V1))
-def vgg13(*, weights: Optional[VGG13_Weights] = None, progress: bool = True, **kwargs: Any) -> VGG:
+def vgg13(*, weights: Optional[VGG13_Weights] = None, progress: bool = True,
+          **kwargs: Any) -> VGG:
     """VGG 13-layer model (configuration "B"); see torchvision.models.vgg13."""
     weights = VGG13_Weights.verify(weights)
     return _vgg("B", False, weights, progress, **kwargs)
@@ -308,7 +312,8 @@ def vgg13(*, weights: Optional[VGG13_Weights] = None, progress: bool = True, **k
 
 @register_model()
 @handle_legacy_interface(weights=("pretrained", VGG13_BN_Weights.IMAGENET1K_V1))
-def vgg13_bn(*, weights: Optional[VGG13_BN_Weights] = None, progress: bool = True, **kwargs: Any) -> VGG:
+def vgg13_bn(*, weights: Optional[VGG13_BN_Weights] = None, progress: bool = True,
+             **kwargs: Any) -> VGG:
     """VGG-13 with batch normalization; see torchvision.models.vgg13_bn."""
     weights = VGG13_BN_Weights.verify(weights)
     return _vgg("B", True, weights, progress, **kwargs)
@@ -316,7 +321,8 @@ def vgg13_bn(*, weights: Optional[VGG13_BN_Weights] = None, progress: bool = Tru
 
 @register_model()
 @handle_legacy_interface(weights=("pretrained", VGG16_Weights.IMAGENET1K_V1))
-def vgg16(*, weights: Optional[VGG16_Weights] = None, progress: bool = True, **kwargs: Any) -> VGG:
+def vgg16(*, weights: Optional[VGG16_Weights] = None, progress: bool = True,
+          **kwargs: Any) -> VGG:
     """VGG 16-layer model (configuration "D"); see torchvision.models.vgg16."""
     weights = VGG16_Weights.verify(weights)
     return _vgg("D", False, weights, progress, **kwargs)
@@ -324,7 +330,8 @@ def vgg16(*, weights: Optional[VGG16_Weights] = None, progress: bool = True, **k
 
 @register_model()
 @handle_legacy_interface(weights=("pretrained", VGG16_BN_Weights.IMAGENET1K_V1))
-def vgg16_bn(*, weights: Optional[VGG16_BN_Weights] = None, progress: bool = True, **kwargs: Any) -> VGG:
+def vgg16_bn(*, weights: Optional[VGG16_BN_Weights] = None, progress: bool = True,
+             **kwargs: Any) -> VGG:
     """VGG-16 with batch normalization; see torchvision.models.vgg16_bn."""
     weights = VGG16_BN_Weights.verify(weights)
     return _vgg("D", True, weights, progress, **kwargs)
@@ -332,7 +339,8 @@ def vgg16_bn(*, weights: Optional[VGG16_BN_Weights] = None, progress: bool = Tru
 
 @register_model()
 @handle_legacy_interface(weights=("pretrained", VGG19_Weights.IMAGENET1K_V1))
-def vgg19(*, weights: Optional[VGG19_Weights] = None, progress: bool = True, **kwargs: Any) -> VGG:
+def vgg19(*, weights: Optional[VGG19_Weights] = None, progress: bool = True,
+          **kwargs: Any) -> VGG:
     """VGG 19-layer model (configuration "E"); see torchvision.models.vgg19."""
     weights = VGG19_Weights.verify(weights)
     return _vgg("E", False, weights, progress, **kwargs)
@@ -340,7 +348,8 @@ def vgg19(*, weights: Optional[VGG19_Weights] = None, progress: bool = True, **k
 
 @register_model()
 @handle_legacy_interface(weights=("pretrained", VGG19_BN_Weights.IMAGENET1K_V1))
-def vgg19_bn(*, weights: Optional[VGG19_BN_Weights] = None, progress: bool = True, **kwargs: Any) -> VGG:
+def vgg19_bn(*, weights: Optional[VGG19_BN_Weights] = None, progress: bool = True,
+             **kwargs: Any) -> VGG:
     """VGG-19 with batch normalization; see torchvision.models.vgg19_bn."""
     weights = VGG19_BN_Weights.verify(weights)
     return _vgg("E", True, weights, progress, **kwargs)

@@ -38,7 +38,7 @@ MODELS = {
 # fast numerics stand-ins for the slow ones (same code paths, smaller shapes)
 FAST_VARIANTS = {
     "vit_b_16@64": ("vit_b_16", {"image_size": 64}, 64, 2, False),
-    "vgg11@10": ("vgg11", {"num_classes": 10}, 32, 2, False),
+    "vgg11@10": ("vgg11", {"num_classes": 10}, 32, 2, True),
     "convnext_tiny@10": ("convnext_tiny", {"num_classes": 10}, 32, 1, False),
     "resnet50@10": ("resnet50", {"num_classes": 10}, 32, 1, False),
     "densenet121@10": ("densenet121", {"num_classes": 10}, 32, 1, False),

@@ -18,7 +18,6 @@ import json
 import os
 import sys
 
-import numpy as np
 import torch
 import torchvision
 from torchvision import models as M
