@@ -94,12 +94,14 @@ def test_mixed_dtype_ops(a, b, op):
     assert results[ember] == results[torch]
 
 
-def test_int_division_is_float():
-    for T in (torch, ember):
-        pass
-    assert ember.tensor([1, 2]).div(ember.tensor([2, 4])).dtype is ember.float32
-    assert (ember.tensor([3]) / 2).dtype is ember.float32
-    assert (ember.tensor([3]) // 2).dtype is ember.int64
+@pytest.mark.parametrize("fn", [
+    lambda T: T.tensor([1, 2]).div(T.tensor([2, 4])), lambda T: T.tensor([3]) / 2,
+    lambda T: T.tensor([3]) // 2, lambda T: T.tensor([-7]) // 2, lambda T: T.tensor([7]) % -3,
+    lambda T: T.tensor([True]) / 2, lambda T: T.tensor([5], dtype=T.int8) / T.tensor(2.0),
+])
+def test_int_division(fn):
+    t, e = fn(torch), fn(ember)
+    assert str(e.dtype) == str(t.dtype) and e.tolist() == t.tolist()
 
 
 def test_default_dtype():

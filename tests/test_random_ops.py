@@ -51,8 +51,8 @@ def test_generator_objects():
 
 
 def test_seed_cells():
+    torch.manual_seed(1729)
     ember.manual_seed(1729)
-    assert ember.rand(2, 2).tolist() == [[0.3126, 0.3791], [0.3087, 0.0736]] or \
-        repr(ember.rand(0)) == "tensor([])"
+    assert ember.rand(2, 2).tolist() == torch.rand(2, 2).tolist()
     ember.manual_seed(1729)
     assert repr(ember.rand(2, 2)) == "tensor([[0.3126, 0.3791],\n        [0.3087, 0.0736]])"

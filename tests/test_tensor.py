@@ -297,8 +297,7 @@ def test_scalars_and_bool():
     assert [1, 2, 3][ember.tensor(1)] == 2
     check_raises(lambda T: [1, 2][T.tensor(1.0)])
     assert ember.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
-    assert list(ember.arange(3)) == [0, 1, 2] or all(
-        isinstance(x, ember.Tensor) for x in ember.arange(3))
+    assert [repr(x) for x in ember.arange(3)] == [repr(x) for x in torch.arange(3)]
     check_raises(lambda T: iter(T.tensor(1.0)))
     assert 2 in ember.tensor([1, 2]) and 5 not in ember.tensor([1, 2])
     s = {ember.ones(1), ember.ones(1)}
@@ -308,7 +307,12 @@ def test_scalars_and_bool():
 def test_array_protocol_and_format():
     e = ember.tensor([[1.5, 2.0]])
     assert np.asarray(e).tolist() == [[1.5, 2.0]]
-    assert np.add(e, 1).tolist() == [[2.5, 3.0]] if hasattr(np.add(e, 1), "tolist") else True
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch's old __array_wrap__
+        t = np.add(torch.tensor([[1.5, 2.0]]), 1)
+    r = np.add(e, 1)  # a NumPy ufunc on a tensor gives a tensor back, as with torch
+    assert type(r).__name__ == type(t).__name__ == "Tensor" and r.tolist() == t.tolist()
     assert f"{ember.tensor(2.5):.2f}" == f"{torch.tensor(2.5):.2f}"
     assert "%5s" % ember.tensor(3) == "%5s" % torch.tensor(3)
 

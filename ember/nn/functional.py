@@ -840,7 +840,7 @@ def _max_pool_nd(nsp, op, input, kernel_size, stride, padding, dilation, ceil_mo
                  return_indices):
     k, s, p, d = _pool_args(nsp, kernel_size, stride, padding, dilation)
     nd = input.dim()
-    if nd not in (nsp + 1, nsp + 2) or input.numel() == 0 and False:
+    if nd not in (nsp + 1, nsp + 2):
         raise RuntimeError(f"non-empty {nsp + 1}D or {nsp + 2}D (batch mode) tensor expected "
                            "for input")
     unbatched = nd == nsp + 1

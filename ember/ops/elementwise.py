@@ -59,12 +59,6 @@ def _tensor_of(x, like):
     return scalar_tensor(x, like)
 
 
-def _check_out_dtype(out_dt, result_dt, name="result type"):
-    if D._FROM_NP[result_dt].category > D._FROM_NP[out_dt].category:
-        raise RuntimeError(f"result type {_dtname(result_dt)} can't be cast to the desired output "
-                           f"type {_dtname(out_dt)}")
-
-
 _NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
           "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
           "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
@@ -79,13 +73,6 @@ def write_out(out, result):
     """Copy `result` (a Tensor) into `out`, resizing out like torch does; returns out."""
     from .inplace import copy_into_out
     return copy_into_out(out, result)
-
-
-def _apply_broadcasting(fn, a, b):
-    try:
-        return fn(a, b)
-    except ValueError:
-        broadcast_error(_shape(a), _shape(b))
 
 
 # ---- arithmetic ---------------------------------------------------------------------------
@@ -915,9 +902,6 @@ def _np_special(fn, x):
 
 
 class Erf(_Unary):
-    def fn(self, x):
-        return _np_special(_special.erf, x)
-
     def forward(self, a):
         self.save_inputs(0)
         return _np_special(_special.erf, a) if type(a) is ndarray else \

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor, _wrap, _wrap_view
 from ..autograd.grad_mode import GRAD
 from ..autograd.op import Op
 from ..backend import array_module
@@ -145,14 +145,7 @@ def getitem(self, key):
         if a.ndim:
             n = a.shape[0]
             if -n <= key < n:
-                r = _wrap(a[key, ...])
-                ver = self._ver
-                if ver is None:
-                    ver = self._ver = [0]
-                r._ver = ver
-                b = getattr(self, "_base", None)
-                r._base = self if b is None else b
-                return r
+                return _wrap_view(a[key, ...], self)
     if type(key) is int or type(key) is slice or key is None or key is Ellipsis:
         return basic_getitem(self, (key,))
     if type(key) is tuple and all(_is_basic(k) for k in key):

@@ -31,12 +31,6 @@ def _dtname(dt):
     return f(dt)
 
 
-def _check_same_dtype(a, b, name="expected"):
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{D._FROM_NP[a.dtype]} != {D._FROM_NP[b.dtype]}")
-
-
 class Mm(Op):
     def forward(self, a, b):
         self.save_inputs(0, 1)

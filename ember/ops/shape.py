@@ -13,7 +13,7 @@ import operator
 import numpy as np
 
 from .._size import Size
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor, _wrap, _wrap_view
 from ..autograd.op import Op, promote_arrays
 from ..backend import array_module
 from ._broadcast import wrap_dim, wrap_dims, sum_to
@@ -141,20 +141,8 @@ def view(input, *shape):
     a = input._data
     if a.flags.c_contiguous and not (input._rg and _grad_on()):
         # the common case, without a graph: a contiguous reshape is always a view
-        return _view_of(a.reshape(shape), input)
+        return _wrap_view(a.reshape(shape), input)
     return View.apply(input, shape=shape)
-
-
-def _view_of(arr, input):
-    """A tensor around `arr`, a view of input's array (shared version counter and base)."""
-    t = _wrap(arr)
-    ver = input._ver
-    if ver is None:
-        ver = input._ver = [0]
-    t._ver = ver
-    b = getattr(input, "_base", None)
-    t._base = input if b is None else b
-    return t
 
 
 def _view_dtype(input, dt):
@@ -173,7 +161,7 @@ def reshape(input, *shape):
     shape = infer_shape(_shape_args(shape), input._data.size)
     a = input._data
     if a.flags.c_contiguous and not (input._rg and _grad_on()):
-        return _view_of(a.reshape(shape), input)
+        return _wrap_view(a.reshape(shape), input)
     if a.shape == shape and not (input._rg and _grad_on()):
         # torch returns a view (alias) even for the same shape
         return View.apply(input, shape=shape)
@@ -632,14 +620,7 @@ def basic_getitem(input, key):
     if not (input._rg and GRAD[0]):
         # one NumPy view, no graph (the trailing Ellipsis keeps all-int keys a 0-d view, not a
         # NumPy scalar)
-        r = _wrap(a[tuple(norm) + (Ellipsis,)])
-        ver = input._ver
-        if ver is None:
-            ver = input._ver = [0]
-        r._ver = ver
-        b = getattr(input, "_base", None)
-        r._base = input if b is None else b
-        return r
+        return _wrap_view(a[tuple(norm) + (Ellipsis,)], input)
     # with grad: torch's chain of nodes (select/slice/unsqueeze), full slices skipped in tuples
     out = input
     d = 0
