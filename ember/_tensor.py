@@ -284,12 +284,12 @@ class Tensor:
         th = getattr(fn, "_tensor_hooks", None)
         if th is None:
             th = fn._tensor_hooks = {}
+            fn._hk = True
         return _op._Handle(th.setdefault(self._out_nr, {}), hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import engine
-        engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
-                        create_graph, inputs=inputs)
+        _engine_backward(self, None if gradient is None else (gradient,), retain_graph,
+                         create_graph, inputs=inputs)
 
     def detach(self):
         t = _new(Tensor)
@@ -660,6 +660,14 @@ def _wrap_dim(dim, ndim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
                          f"{ndim - 1}], but got {dim})")
     return dim + ndim if dim < 0 else dim
+
+
+def _engine_backward(*args, **kw):
+    """autograd.engine.backward, bound on first use (the engine imports this module)."""
+    global _engine_backward
+    from .autograd.engine import backward
+    _engine_backward = backward
+    return backward(*args, **kw)
 
 
 def _wrap(a):

@@ -10,9 +10,11 @@ on records a graph of the backward pass), and capture of the `inputs` for `grad(
 from __future__ import annotations
 
 from heapq import heappush, heappop
+from sys import getrefcount
 
 import warnings
 
+import ml_dtypes
 import numpy as np
 
 from .._dtype import _FROM_NP
@@ -28,8 +30,11 @@ __all__ = ["backward", "grad"]
 
 
 def _tensor():
-    from .._tensor import Tensor
-    return Tensor
+    return _opmod.Tensor
+
+
+_REAL_FLOAT = frozenset(np.dtype(t) for t in ("float16", "float32", "float64")) | {
+    np.dtype(ml_dtypes.bfloat16)}
 
 
 def _make_grads(outputs, grads, is_grads_batched=False):
@@ -71,7 +76,16 @@ def _root_edge(t, i):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
              grad_variables=None, inputs=None):
     """torch.autograd.backward: accumulate d(tensors)/d(leaf) into every reachable leaf's .grad."""
-    Tensor = _tensor()
+    Tensor = _opmod.Tensor
+    if tensors.__class__ is Tensor and grad_tensors is None and grad_variables is None and \
+            not create_graph and inputs is None:
+        # loss.backward(): the root gradient is an array of ones, made here directly
+        fn = tensors.grad_fn
+        x = tensors._data
+        if fn is not None and x.__class__ is ndarray and x.size == 1 and x.dtype in _REAL_FLOAT:
+            _run((((fn, tensors._out_nr), np.ones(x.shape, x.dtype)),), retain_graph, False,
+                 None, True)
+            return
     if isinstance(tensors, Tensor):
         tensors = (tensors,)
     tensors = tuple(tensors)
@@ -236,9 +250,12 @@ def _needed(roots, deps, targets):
 def _run(roots, retain_graph, create_graph, capture, accumulate):
     """Run the graph above `roots` ((edge, grad) pairs) backwards. Grads for the `capture`
     edges are returned (grad()); with `accumulate`, leaves get .grad (backward())."""
-    deps = _toposort(roots)
     anomaly = ANOMALY[0]
     prof = PROFILER[0]
+    if capture is None and not create_graph and prof is None and not anomaly:
+        return _run_fast(roots, retain_graph)
+    roots = [(e, _T(g)) for e, g in roots]
+    deps = _toposort(roots)
     need = None
     cap_at = {}
     captured = None
@@ -390,6 +407,165 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
     finally:
         GRAD[0] = prev_mode
     return captured
+
+
+def _run_fast(roots, retain_graph):
+    """_run for the common case — backward() with no graph of the backward pass, no profiler,
+    no anomaly mode, nothing captured — kept lean because its cost is paid per node.
+
+    Gradients travel as bare arrays. A node with an array `vjp`, one output and no hooks is run
+    inline; any other node goes through `_run_node`, which does the general work."""
+    deps = _toposort(roots)
+    buffers = {}
+    for (node, nr), g in roots:
+        if g.__class__ is not ndarray and g.grad_fn is None:
+            g = g._data
+        _add_grad(buffers, node, nr, g)
+    heap = []
+    tick = 0
+    for node in buffers:
+        if deps[node] == 0:
+            heappush(heap, (-node._seq, tick, node))
+            tick += 1
+    prev_mode = GRAD[0]
+    GRAD[0] = False
+    node = heappop(heap)[2] if heap else None
+    try:
+        while node is not None:
+            buf = buffers.pop(node, None)
+            cls = node.__class__
+            if cls is AccumulateGrad:
+                if buf is not None:
+                    _accumulate_leaf(node.variable, buf)
+                node = heappop(heap)[2] if heap else None
+                continue
+            if buf is None:
+                res = ()
+            elif buf.__class__ is ndarray and node._out_meta is None and not node._hk and \
+                    cls.vjp is not None:
+                res = node.vjp(buf)
+                if not retain_graph:
+                    node._saved = node._saved_out = None
+                if res.__class__ is not tuple:
+                    res = (res,)
+            else:
+                res = _run_node(node, buf, retain_graph)
+            # send the grads along the edges; a node whose last consumer this was is ready
+            dts = node._in_dt
+            ready = None      # the one node made ready here, kept off the heap if it is alone
+            k = -1
+            for nxt, nr in node.next_functions:
+                k += 1
+                if nxt is None:
+                    continue
+                g = res[k] if k < len(res) else None
+                if g is not None:
+                    if g.__class__ is not ndarray:
+                        g = _as_array_grad(g)
+                    if dts is not None:
+                        dt = dts[k]
+                        if g.dtype is not dt and dt is not None and g.dtype != dt:
+                            g = g.astype(dt)
+                    if nxt._out_meta is None:
+                        b = buffers.get(nxt)
+                        buffers[nxt] = g if b is None else _sum(b, g)
+                    else:
+                        _add_grad(buffers, nxt, nr, g)
+                c = deps[nxt] - 1
+                deps[nxt] = c
+                if c == 0:
+                    if ready is None:
+                        ready = nxt
+                    else:
+                        heappush(heap, (-ready._seq, tick, ready))
+                        heappush(heap, (-nxt._seq, tick + 1, nxt))
+                        tick += 2
+                        ready = None
+            if ready is not None:
+                if heap:
+                    heappush(heap, (-ready._seq, tick, ready))
+                    tick += 1
+                    node = heappop(heap)[2]
+                else:
+                    node = ready
+            else:
+                node = heappop(heap)[2] if heap else None
+    finally:
+        GRAD[0] = prev_mode
+
+
+def _as_array_grad(g):
+    """A gradient returned by a node as an array (NumPy scalars and graph-less Tensors)."""
+    if isinstance(g, np.generic):
+        return np.asarray(g)
+    if g.grad_fn is None:
+        return g._data
+    return g
+
+
+def _run_node(node, buf, retain_graph):
+    """One node's backward the general way (hooks, Tensor-level backward, several outputs);
+    the grads it returns are a tuple, one per input."""
+    meta = node._out_meta
+    grads = [buf] if meta is None else _gather(node, buf, meta)
+    grads = [_T(g) for g in grads]
+    th = node._tensor_hooks
+    if th:
+        _run_tensor_hooks(th, grads)
+    pre = node._pre_hooks
+    if pre:
+        for h in list(pre.values()):
+            r = h(tuple(grads))
+            if r is not None:
+                grads = list(r)
+    vjp = node.vjp
+    if vjp is not None and not node._hk:
+        res = vjp(*[g if g is None else g._data for g in grads])
+    else:
+        res = node.backward(*grads)
+    if res.__class__ is not tuple:
+        res = (res,)
+    post = node._hooks
+    if post:
+        res = tuple(_T(r) for r in res)
+        for h in list(post.values()):
+            r = h(res, tuple(grads))
+            if r is not None:
+                res = tuple(r)
+    if not retain_graph:
+        node._release()
+    return res
+
+
+def _accumulate_leaf(var, g):
+    """AccumulateGrad on an array gradient (backward() without create_graph)."""
+    own = g.__class__ is ndarray   # a Tensor's array is never taken over as .grad
+    if not own:
+        if g.grad_fn is not None or getattr(var, "_hooks", None):
+            _accumulate_into(var, g, False)
+            return
+        g = g._data
+    if getattr(var, "_hooks", None):
+        _accumulate_into(var, _opmod._wrap(g), False)
+        return
+    old = getattr(var, "_grad", None)
+    if old is None:
+        # a fresh array nobody else holds becomes .grad as it is (torch steals it too);
+        # anything else (a view, a broadcast, an array also sent elsewhere) is copied
+        if not (own and g.base is None and g.flags.c_contiguous and g.flags.writeable and
+                getrefcount(g) <= 3):
+            g = g.copy()
+        t = _opmod._wrap(g)
+        var._grad = t
+    elif GRAD[0] and old._rg:
+        var._grad = old + _opmod._wrap(g)
+    else:
+        od = old._data
+        if od.shape == g.shape and od.flags.writeable:
+            od += g
+            old._bump()
+        else:
+            var._grad = old + _opmod._wrap(g)
 
 
 def _T(g):

@@ -92,6 +92,7 @@ class Node:
     # hooks live in the instance dict once registered; these class defaults let the engine
     # read them with a plain attribute lookup (an unset slot would raise and be caught)
     _hooks = _pre_hooks = _tensor_hooks = None
+    _hk = False  # set once any hook is registered: the engine's fast path skips such nodes
 
     def name(self):
         return type(self).__name__
@@ -104,6 +105,7 @@ class Node:
         hooks = getattr(self, "_hooks", None)
         if hooks is None:
             hooks = self._hooks = {}
+        self._hk = True
         return _Handle(hooks, fn)
 
     def register_prehook(self, fn):
@@ -111,6 +113,7 @@ class Node:
         hooks = getattr(self, "_pre_hooks", None)
         if hooks is None:
             hooks = self._pre_hooks = {}
+        self._hk = True
         return _Handle(hooks, fn)
 
     @property
@@ -423,6 +426,104 @@ def set_apply_layer(name, layer):
     for lay in _APPLY_LAYERS.values():
         fn = lay(fn)
     Op.apply = classmethod(fn)
+    LAYERED[0] = bool(_APPLY_LAYERS)
+
+
+LAYERED = [False]   # True while any apply layer is on: the lean paths below then stand aside
+
+
+def lean_unary(cls, a):
+    """cls.apply(a) for one-input elementwise ops that declare `lean = (array_fn, keep)`: a a
+    Tensor of a NumPy floating dtype; keep is "in" or "out" (what backward reads). None where
+    this path does not apply."""
+    x = a._data
+    if x.__class__ is not ndarray or x.dtype not in _LEAN_FLOATS or LAYERED[0]:
+        return None
+    fn, keep = cls.lean
+    if a._rg and GRAD[0]:
+        r = fn(x)
+        if r.__class__ is not ndarray:
+            r = np.asarray(r)
+        t = record_unary(cls, a, r, keep == "in")
+        if keep == "out":
+            ver = t._ver = [0]
+            t.grad_fn._saved_out = [(0, weakref.ref(t), r, ver, 0)]
+        return t
+    r = fn(x)
+    if r.__class__ is not ndarray:
+        r = np.asarray(r)
+    t = _new(Tensor)
+    t._data = r
+    t._rg = False
+    t.grad_fn = None
+    t._ver = None
+    return t
+
+
+_LEAN_FLOATS = frozenset(np.dtype(t) for t in ("float16", "float32", "float64"))
+
+
+def record_unary(cls, a, r, save):
+    """The graph step of Op.apply for the lean paths of one-input elementwise ops: make a `cls`
+    node for r = f(a) (a Tensor that requires grad, r a floating array of a's dtype), keeping a
+    for backward if `save`, and return r's Tensor."""
+    node = _new(cls)
+    fn = a.grad_fn
+    node.next_functions = ((fn, a._out_nr),) if fn is not None else ((a._accumulator(), 0),)
+    node.needs_input_grad = _ONE_TRUE
+    node._in_dt = None      # grads come back in a's dtype already: nothing to cast
+    if save:
+        ver = a._ver
+        node._saved = [(a, 0 if ver is None else ver[0])]
+    else:
+        node._saved = None
+    node._saved_out = node._out_meta = None
+    node._seq = next(_seq)
+    t = _new(Tensor)
+    t._data = r
+    t._ver = None
+    t._rg = True
+    t.grad_fn = node
+    t._out_nr = 0
+    return t
+
+
+def record_binary(node, a, b, r, save):
+    """record_unary for two inputs: `node` (a new Op, its shapes set) becomes the grad_fn of
+    r = a op b, where a is a Tensor, b a Tensor of a's dtype or a Python number, and at least
+    one requires grad. With `save`, both inputs are kept for backward."""
+    fn = a.grad_fn
+    ea = (fn, a._out_nr) if fn is not None else (
+        (a._accumulator(), 0) if a._rg else _NO_EDGE)
+    if b.__class__ is Tensor:
+        fn = b.grad_fn
+        eb = (fn, b._out_nr) if fn is not None else (
+            (b._accumulator(), 0) if b._rg else _NO_EDGE)
+        if save:
+            va = a._ver
+            vb = b._ver
+            node._saved = [(a, 0 if va is None else va[0]), (b, 0 if vb is None else vb[0])]
+        else:
+            node._saved = None
+    else:
+        eb = _NO_EDGE
+        if save:
+            va = a._ver
+            node._saved = [(a, 0 if va is None else va[0]), (b, None)]
+        else:
+            node._saved = None
+    node.next_functions = (ea, eb)
+    node.needs_input_grad = (ea is not _NO_EDGE, eb is not _NO_EDGE)
+    node._in_dt = None
+    node._saved_out = node._out_meta = None
+    node._seq = next(_seq)
+    t = _new(Tensor)
+    t._data = r
+    t._ver = None
+    t._rg = True
+    t.grad_fn = node
+    t._out_nr = 0
+    return t
 
 
 def run_forward(cls, *arrays, **params):

@@ -15,7 +15,8 @@ import warnings
 import numpy as np
 
 from .. import _random as R
-from .._tensor import _wrap
+from .._tensor import Tensor, _wrap
+from ..autograd.op import lean_unary
 from ..ops import conv as C
 from ..ops import nn_ops as N
 from ..ops import elementwise as E
@@ -211,6 +212,10 @@ def relu(input, inplace=False):
     """max(x, 0); see torch.nn.functional.relu."""
     if inplace:
         return inplace_apply(input, N.Relu.apply)
+    if input.__class__ is Tensor:
+        r = lean_unary(N.Relu, input)
+        if r is not None:
+            return r
     return N.Relu.apply(input)
 
 

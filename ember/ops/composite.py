@@ -219,8 +219,8 @@ def corrcoef(input):
 
 
 def relu(input):
-    from .. import nn
-    return nn.functional.relu(input)
+    from ..nn.functional import relu as f
+    return f(input)
 
 
 def relu_(input):

@@ -17,7 +17,7 @@ from .._tensor import Tensor, _wrap
 
 _new = object.__new__
 from ..autograd.grad_mode import GRAD
-from ..autograd.op import Op, promote_arrays, _wrapa
+from ..autograd.op import Op, promote_arrays, _wrapa, record_binary, lean_unary, LAYERED
 from ..backend import array_module, _special
 from ._broadcast import broadcast_error, sum_to, sum_to_arr
 
@@ -79,6 +79,7 @@ def write_out(out, result):
 
 class Add(Op):
     """a + alpha*b; the gradient goes to both, summed back over broadcast dims."""
+    __slots__ = ("sa", "sb", "alpha")
     promote = 1
 
     def forward(self, a, b, alpha=1):
@@ -105,6 +106,7 @@ class Add(Op):
 
 
 class Sub(Op):
+    __slots__ = ("sa", "sb", "alpha")
     promote = 1
 
     def forward(self, a, b, alpha=1):
@@ -159,6 +161,7 @@ def _is_bool(x):
 
 
 class Mul(Op):
+    __slots__ = ("sa", "sb")
     promote = 1
 
     def forward(self, a, b):
@@ -185,6 +188,7 @@ class Mul(Op):
 
 class Div(Op):
     """True division (always floating)."""
+    __slots__ = ("sa", "sb")
     promote = 2
 
     def forward(self, a, b):
@@ -345,35 +349,61 @@ class RPow(Op):
 
 # ---- the public arithmetic functions (with the lean path) --------------------------------
 
+# ---- the lean path of + - * / ------------------------------------------------------------
+# Tensor op Tensor of one dtype, or Tensor op Python number on a floating tensor, is the
+# commonest call in any program. These skip Op.apply's general promotion and dispatch: NumPy
+# computes the result directly and, when a graph is recorded, record_binary links the node.
+
+_np_add, _np_sub, _np_mul, _np_div = np.add, np.subtract, np.multiply, np.true_divide
+_ANY = None                                                  # every dtype may take the lean path
+_NOT_BOOL = frozenset(d for d in D._FROM_NP if d != _BOOL)   # sub refuses bool tensors
+
+
+def _lean2(a, b, ufunc, cls, save, dtypes):
+    """ufunc(a, b) as a Tensor, with `cls` as its grad_fn when a graph is recorded; None where
+    the lean path does not apply (the caller then takes the general one)."""
+    x = a._data
+    dt = x.dtype
+    if b.__class__ is Tensor:
+        y = b._data
+        if y.dtype is not dt or x.__class__ is not ndarray or dtypes is not None and \
+                dt not in dtypes:
+            return None
+        graph = (a._rg or b._rg) and GRAD[0]
+    elif (b.__class__ is float or b.__class__ is int) and dt in _FLOATS and \
+            x.__class__ is ndarray:
+        y = b
+        graph = a._rg and GRAD[0]
+    else:
+        return None
+    if graph and (dt not in _FLOATS or LAYERED[0]):
+        return None
+    try:
+        r = ufunc(x, y)
+    except ValueError:
+        broadcast_error(x.shape, _shape(y))
+    if r.__class__ is not ndarray:
+        r = np.asarray(r)   # NumPy gives scalars for 0-dim results
+    if graph:
+        node = _new(cls)
+        node.sa = x.shape
+        node.sb = _shape(y)
+        if not save:
+            node.alpha = 1
+        return record_binary(node, a, b, r, save)
+    t = _new(Tensor)
+    t._data = r
+    t._rg = False
+    t.grad_fn = None
+    t._ver = None
+    return t
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other (see torch.add)."""
-    if out is None and alpha == 1:
-        x = input._data
-        if isinstance(other, Tensor):
-            y = other._data
-            if x.dtype is y.dtype and not ((input._rg or other._rg) and GRAD[0]):
-                try:
-                    r = x + y
-                except ValueError:
-                    broadcast_error(x.shape, y.shape)
-                if r.__class__ is not ndarray:
-                    return _wrapa(r)
-                t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
-                t._data = r
-                t._rg = False
-                t.grad_fn = None
-                t._ver = None
-                return t
-        elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
-                input._rg and GRAD[0]):
-            r = x + other
-            if r.__class__ is not ndarray:
-                return _wrapa(r)
-            t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
-            t._data = r
-            t._rg = False
-            t.grad_fn = None
-            t._ver = None
+    if out is None and alpha == 1 and input.__class__ is Tensor:
+        t = _lean2(input, other, _np_add, Add, False, _ANY)
+        if t is not None:
             return t
     if not isinstance(input, Tensor):
         if not isinstance(other, Tensor):
@@ -396,34 +426,9 @@ def _int_scalar_for(t, s):
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other (see torch.sub)."""
-    if out is None and alpha == 1:
-        x = input._data
-        if isinstance(other, Tensor):
-            y = other._data
-            if x.dtype is y.dtype and x.dtype is not _BOOL and not (
-                    (input._rg or other._rg) and GRAD[0]):
-                try:
-                    r = x - y
-                except ValueError:
-                    broadcast_error(x.shape, y.shape)
-                if r.__class__ is not ndarray:
-                    return _wrapa(r)
-                t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
-                t._data = r
-                t._rg = False
-                t.grad_fn = None
-                t._ver = None
-                return t
-        elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
-                input._rg and GRAD[0]):
-            r = x - other
-            if r.__class__ is not ndarray:
-                return _wrapa(r)
-            t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
-            t._data = r
-            t._rg = False
-            t.grad_fn = None
-            t._ver = None
+    if out is None and alpha == 1 and input.__class__ is Tensor:
+        t = _lean2(input, other, _np_sub, Sub, False, _NOT_BOOL)
+        if t is not None:
             return t
     if not isinstance(input, Tensor):
         return rsub(other, input, alpha=alpha)
@@ -444,33 +449,9 @@ def rsub(input, other, *, alpha=1):
 
 def mul(input, other, *, out=None):
     """input * other (see torch.mul)."""
-    if out is None:
-        x = input._data
-        if isinstance(other, Tensor):
-            y = other._data
-            if x.dtype is y.dtype and not ((input._rg or other._rg) and GRAD[0]):
-                try:
-                    r = x * y
-                except ValueError:
-                    broadcast_error(x.shape, y.shape)
-                if r.__class__ is not ndarray:
-                    return _wrapa(r)
-                t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
-                t._data = r
-                t._rg = False
-                t.grad_fn = None
-                t._ver = None
-                return t
-        elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
-                input._rg and GRAD[0]):
-            r = x * other
-            if r.__class__ is not ndarray:
-                return _wrapa(r)
-            t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
-            t._data = r
-            t._rg = False
-            t.grad_fn = None
-            t._ver = None
+    if out is None and input.__class__ is Tensor:
+        t = _lean2(input, other, _np_mul, Mul, True, _ANY)
+        if t is not None:
             return t
     if not isinstance(input, Tensor):
         input, other = other, input
@@ -485,34 +466,9 @@ multiply = mul
 def div(input, other, *, rounding_mode=None, out=None):
     """input / other; rounding_mode None (true division), 'trunc' or 'floor' (see torch.div)."""
     if rounding_mode is None:
-        if out is None:
-            x = input._data
-            if isinstance(other, Tensor):
-                y = other._data
-                if x.dtype is y.dtype and x.dtype in _FLOATS and not (
-                        (input._rg or other._rg) and GRAD[0]):
-                    try:
-                        r = x / y
-                    except ValueError:
-                        broadcast_error(x.shape, y.shape)
-                    if r.__class__ is not ndarray:
-                        return _wrapa(r)
-                    t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
-                    t._data = r
-                    t._rg = False
-                    t.grad_fn = None
-                    t._ver = None
-                    return t
-            elif (type(other) is float or type(other) is int) and x.dtype in _FLOATS and not (
-                    input._rg and GRAD[0]):
-                r = x / other
-                if r.__class__ is not ndarray:
-                    return _wrapa(r)
-                t = _new(Tensor)  # _wrap, inlined: the hottest path in ember
-                t._data = r
-                t._rg = False
-                t.grad_fn = None
-                t._ver = None
+        if out is None and input.__class__ is Tensor:
+            t = _lean2(input, other, _np_div, Div, True, _FLOATS)
+            if t is not None:
                 return t
         if not isinstance(input, Tensor):
             input = _tensor_of(input, other)
@@ -631,6 +587,12 @@ class _Unary(Op):
     promote = 2
     fn = None
 
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        # the lean path (see lean_unary) computes fn on floating arrays and keeps the input
+        if "fn" in cls.__dict__ and "forward" not in cls.__dict__:
+            cls.lean = (cls.fn, "in")
+
     def forward(self, a):
         if self._args is not None:
             self.save_inputs(0)
@@ -645,6 +607,7 @@ def _ufunc(name):
 class Exp(Op):
     """exp(x); d/dx = exp(x), so backward reuses the result."""
     promote = 2
+    lean = (np.exp, "out")
 
     def forward(self, x):
         self.save_outputs(0)
@@ -719,6 +682,7 @@ class Log1p(_Unary):
 
 class Sqrt(Op):
     promote = 2
+    lean = (np.sqrt, "out")
 
     def forward(self, x):
         self.save_outputs(0)
@@ -821,6 +785,7 @@ class Cosh(_Unary):
 
 class Tanh(Op):
     promote = 2
+    lean = (np.tanh, "out")
 
     def forward(self, x):
         self.save_outputs(0)
@@ -859,8 +824,14 @@ class Atanh(_Unary):
         return grad / (1 - x * x)
 
 
+def _sigmoid_np(x):
+    # 1 / (1 + exp(-x)) without overflow warnings for large |x| (seterr ignores them)
+    return np.reciprocal(1 + np.exp(-x))
+
+
 class Sigmoid(Op):
     promote = 2
+    lean = (_sigmoid_np, "out")
 
     def forward(self, x):
         self.save_outputs(0)
@@ -1235,9 +1206,18 @@ class NanToNum(Op):
 # ---- functions ------------------------------------------------------------------------------
 
 def _unary(cls, doc):
-    def f(input, *, out=None):
-        r = cls.apply(input)
-        return r if out is None else write_out(out, r)
+    if getattr(cls, "lean", None) is not None:
+        def f(input, *, out=None):
+            if out is None and input.__class__ is Tensor:
+                r = lean_unary(cls, input)
+                if r is not None:
+                    return r
+            r = cls.apply(input)
+            return r if out is None else write_out(out, r)
+    else:
+        def f(input, *, out=None):
+            r = cls.apply(input)
+            return r if out is None else write_out(out, r)
     f.__doc__ = doc
     return f
 

@@ -210,7 +210,8 @@ def _rebase_view(self, base, r):
         e0 = (None, 0)
     cs.next_functions = (e0,) + tuple(op.next_functions[1:])
     cs.needs_input_grad = (e0[0] is not None,) + tuple(op.needs_input_grad[1:])
-    cs._in_dt = [base._data.dtype] + list(op._in_dt[1:])
+    rest = op._in_dt[1:] if op._in_dt is not None else [None] * (len(op.next_functions) - 1)
+    cs._in_dt = [base._data.dtype] + list(rest)
     cs._out_meta = None
     cs._saved = cs._saved_out = None
     cs._seq = next(_seq)

@@ -87,7 +87,13 @@ class HardsigmoidBackward(_MaskedGrad):
     pass
 
 
+def _relu_np(x):
+    return np.maximum(x, x.dtype.type(0))
+
+
 class Relu(Op):
+    lean = (_relu_np, "out")   # see autograd.op.lean_unary
+
     def forward(self, x):
         self.save_outputs(0)
         return _xp(x).maximum(x, x.dtype.type(0)) if x.dtype.kind != "b" else x.copy()

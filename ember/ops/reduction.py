@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import warnings
+from math import prod as _prod
 
 import ml_dtypes
 import numpy as np
@@ -60,7 +61,21 @@ def _unreduce_arr(grad, shape, axes, keepdim):
     """_unreduce on arrays: a read-only broadcast view (the engine never writes into grads)."""
     if not keepdim and len(shape):
         grad = grad.reshape(_kept_shape(shape, axes))
-    return _xp(grad).broadcast_to(grad, shape)
+    return broadcast_arr(grad, shape)
+
+
+def broadcast_arr(a, shape):
+    """a broadcast to shape: a read-only view, or for small results (where np.broadcast_to's
+    Python-level cost dominates) a filled new array."""
+    if a.__class__ is np.ndarray:
+        if a.shape == shape:
+            return a
+        if _prod(shape) <= 65536:
+            r = np.empty(shape, a.dtype)
+            r[...] = a
+            return r
+        return np.broadcast_to(a, shape)
+    return _xp(a).broadcast_to(a, shape)
 
 
 def _is_low_float(dt):
@@ -82,7 +97,7 @@ class SumToSize(Op):
         return grad.expand(self.in_shape)
 
     def vjp(self, grad):
-        return _xp(grad).broadcast_to(grad, self.in_shape)
+        return broadcast_arr(grad, self.in_shape)
 
 
 class Sum(Op):
