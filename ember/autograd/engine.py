@@ -10,6 +10,7 @@ on records a graph of the backward pass), and capture of the `inputs` for `grad(
 from __future__ import annotations
 
 from heapq import heappush, heappop
+from itertools import repeat
 from sys import getrefcount
 
 import warnings
@@ -430,77 +431,121 @@ def _run_fast(roots, retain_graph):
     prev_mode = GRAD[0]
     GRAD[0] = False
     node = heappop(heap)[2] if heap else None
+    buf = buffers.pop(node, None)
     try:
         while node is not None:
-            buf = buffers.pop(node, None)
             cls = node.__class__
             if cls is AccumulateGrad:
                 if buf is not None:
                     _accumulate_leaf(node.variable, buf)
-                node = heappop(heap)[2] if heap else None
+                if heap:
+                    node = heappop(heap)[2]
+                    buf = buffers.pop(node, None)
+                else:
+                    node = None
                 continue
             if buf is None:
                 res = ()
-            elif buf.__class__ is ndarray and node._out_meta is None and not node._hk and \
-                    cls.vjp is not None:
+            elif buf.__class__ is ndarray and not node._hk:
                 res = node.vjp(buf)
                 if not retain_graph:
                     node._saved = node._saved_out = None
+                nf = node.next_functions
+                if res.__class__ is ndarray and len(nf) == 1:
+                    # one input, one array grad: the commonest step, done inline
+                    (nxt, nr), = nf
+                    dts = node._in_dt
+                    if dts is not None:
+                        dt = dts[0]
+                        if dt is not None and res.dtype is not dt and res.dtype != dt:
+                            res = res.astype(dt)
+                    if nxt is not None:
+                        c = deps[nxt] - 1
+                        deps[nxt] = c
+                        if nxt._out_meta is None:
+                            if c == 0 and not heap:
+                                b = buffers.pop(nxt, None)
+                                node = nxt
+                                buf = res if b is None else _sum(b, res)
+                                continue
+                            b = buffers.get(nxt)
+                            buffers[nxt] = res if b is None else _sum(b, res)
+                        else:
+                            _add_grad(buffers, nxt, nr, res)
+                        if c == 0:
+                            heappush(heap, (-nxt._seq, tick, nxt))
+                            tick += 1
+                    if heap:
+                        node = heappop(heap)[2]
+                        buf = buffers.pop(node, None)
+                    else:
+                        node = None
+                    continue
                 if res.__class__ is not tuple:
                     res = (res,)
             else:
                 res = _run_node(node, buf, retain_graph)
-            # send the grads along the edges; a node whose last consumer this was is ready
+            # send the grads along the edges. A node whose last consumer this was is ready;
+            # the first such one is run next directly (its grad carried along, not buffered)
+            # unless others wait in the heap, which orders them by creation, newest first
+            nf = node.next_functions
+            if len(res) < len(nf):
+                res = res + (None,) * (len(nf) - len(res))
             dts = node._in_dt
-            ready = None      # the one node made ready here, kept off the heap if it is alone
-            k = -1
-            for nxt, nr in node.next_functions:
-                k += 1
+            ready = rbuf = None
+            for (nxt, nr), g, dt in zip(nf, res, _NO_DTS if dts is None else dts):
                 if nxt is None:
                     continue
-                g = res[k] if k < len(res) else None
                 if g is not None:
                     if g.__class__ is not ndarray:
                         g = _as_array_grad(g)
-                    if dts is not None:
-                        dt = dts[k]
-                        if g.dtype is not dt and dt is not None and g.dtype != dt:
-                            g = g.astype(dt)
-                    if nxt._out_meta is None:
-                        b = buffers.get(nxt)
-                        buffers[nxt] = g if b is None else _sum(b, g)
-                    else:
-                        _add_grad(buffers, nxt, nr, g)
+                    if dt is not None and g.dtype is not dt and g.dtype != dt:
+                        g = g.astype(dt)
                 c = deps[nxt] - 1
                 deps[nxt] = c
-                if c == 0:
-                    if ready is None:
+                if nxt._out_meta is None:
+                    if c == 0 and ready is None:
+                        b = buffers.pop(nxt, None)
+                        rbuf = g if b is None else b if g is None else _sum(b, g)
                         ready = nxt
-                    else:
-                        heappush(heap, (-ready._seq, tick, ready))
-                        heappush(heap, (-nxt._seq, tick + 1, nxt))
-                        tick += 2
-                        ready = None
+                        continue
+                    if g is not None:
+                        b = buffers.get(nxt)
+                        buffers[nxt] = g if b is None else _sum(b, g)
+                elif g is not None:
+                    _add_grad(buffers, nxt, nr, g)
+                if c == 0:
+                    heappush(heap, (-nxt._seq, tick, nxt))
+                    tick += 1
             if ready is not None:
                 if heap:
+                    if rbuf is not None:
+                        buffers[ready] = rbuf
                     heappush(heap, (-ready._seq, tick, ready))
                     tick += 1
                     node = heappop(heap)[2]
+                    buf = buffers.pop(node, None)
                 else:
                     node = ready
+                    buf = rbuf
+            elif heap:
+                node = heappop(heap)[2]
+                buf = buffers.pop(node, None)
             else:
-                node = heappop(heap)[2] if heap else None
+                node = None
     finally:
         GRAD[0] = prev_mode
 
 
+_NO_DTS = repeat(None)   # the dtypes of a node that needs no casts (see Op._in_dt)
+
+
 def _as_array_grad(g):
-    """A gradient returned by a node as an array (NumPy scalars and graph-less Tensors)."""
+    """A gradient returned by a node as an array (a NumPy scalar or a Tensor's array: no
+    graph of the backward pass is being made here)."""
     if isinstance(g, np.generic):
         return np.asarray(g)
-    if g.grad_fn is None:
-        return g._data
-    return g
+    return g._data
 
 
 def _run_node(node, buf, retain_graph):

@@ -29,6 +29,9 @@ _wrap = None
 
 _ONE_TRUE = (True,)
 _NO_EDGE = (None, 0)
+# shared constant tuples: the recording paths allocate as little as they can
+_NEEDS = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
+_V0, _V00, _V0N = (0,), (0, 0), (0, None)
 
 
 def _edge(a):
@@ -92,7 +95,9 @@ class Node:
     # hooks live in the instance dict once registered; these class defaults let the engine
     # read them with a plain attribute lookup (an unset slot would raise and be caught)
     _hooks = _pre_hooks = _tensor_hooks = None
-    _hk = False  # set once any hook is registered: the engine's fast path skips such nodes
+    # True where the engine's fast path cannot run this node: a class without an array `vjp`,
+    # a node with hooks registered or with several outputs (set on the instance)
+    _hk = False
 
     def name(self):
         return type(self).__name__
@@ -184,8 +189,8 @@ class Op(Node):
     forward stores arrays only through save_inputs/save_outputs (they do nothing when no graph
     is recorded) and small metadata (shapes, dims) as attributes.
     """
-    __slots__ = ("needs_input_grad", "_args", "_saved", "_saved_out", "_in_dt", "_out_meta",
-                 "_released", "_metadata")
+    __slots__ = ("needs_input_grad", "_args", "_saved", "_svers", "_saved_out", "_in_dt",
+                 "_out_meta", "_released", "_metadata")
     promote = 0          # 0: none, 1: torch's result type, 2: result type, at least floating
     nondiff_outputs = ()  # indices of outputs that never get a grad_fn (e.g. argmax indices)
     # Optional `vjp(self, *grad_arrays) -> array | tuple`: the same formula as `backward`, on
@@ -197,6 +202,7 @@ class Op(Node):
         super().__init_subclass__(**kw)
         name = cls.__dict__.get("node_name") or cls.__name__ + "Backward0"
         cls.__name__ = cls.__qualname__ = name
+        cls._hk = cls.vjp is None
 
     # ---- what forward calls ----
     def save_inputs(self, *idx):
@@ -205,15 +211,18 @@ class Op(Node):
         if args is None:
             return
         saved = []
+        vers = []
         for i in idx:
             t = args[i]
+            saved.append(t)
             if t.__class__ is Tensor or isinstance(t, Tensor):
                 # no counter yet means version 0 (the counter is made on the first write)
                 ver = t._ver
-                saved.append((t, 0 if ver is None else ver[0]))
+                vers.append(0 if ver is None else ver[0])
             else:
-                saved.append((t, None))
-        self._saved = saved
+                vers.append(None)
+        self._saved = tuple(saved)
+        self._svers = tuple(vers)
 
     def save_outputs(self, *idx):
         """Keep outputs `idx` for backward (weakly; rebuilt from the array if freed)."""
@@ -225,14 +234,13 @@ class Op(Node):
         saved = self._saved
         if saved is None:
             raise RuntimeError(_FREED_MSG)
-        out = []
-        for t, v in saved:
+        # a tensor whose version counter was never made is unmodified since it was saved
+        for t, v in zip(saved, self._svers):
             if v is not None:
                 ver = t._ver
                 if ver is not None and ver[0] != v:
                     _raise_modified(t, v, self)
-            out.append(t)
-        return out
+        return saved
 
     def saved_outputs(self):
         so = self._saved_out
@@ -347,7 +355,7 @@ class Op(Node):
                 eb = _NO_EDGE
                 self._in_dt = (a._data.dtype, None)
             self.next_functions = (ea, eb)
-            self.needs_input_grad = (ea is not _NO_EDGE, eb is not _NO_EDGE)
+            self.needs_input_grad = _NEEDS[ea is not _NO_EDGE, eb is not _NO_EDGE]
         else:
             nf = tuple(_edge(a) if isinstance(a, Tensor) else _NO_EDGE for a in args)
             self.next_functions = nf
@@ -374,6 +382,7 @@ class Op(Node):
                     t._out_nr = i
                 outs.append(t)
             self._out_meta = meta
+            self._hk = True     # several outputs: the engine's general path gathers the grads
             if self._saved_out is not None:
                 self._keep_outputs(outs)
             return tuple(outs)
@@ -473,8 +482,9 @@ def record_unary(cls, a, r, save):
     node.needs_input_grad = _ONE_TRUE
     node._in_dt = None      # grads come back in a's dtype already: nothing to cast
     if save:
+        node._saved = (a,)
         ver = a._ver
-        node._saved = [(a, 0 if ver is None else ver[0])]
+        node._svers = _V0 if ver is None else (ver[0],)
     else:
         node._saved = None
     node._saved_out = node._out_meta = None
@@ -500,20 +510,23 @@ def record_binary(node, a, b, r, save):
         eb = (fn, b._out_nr) if fn is not None else (
             (b._accumulator(), 0) if b._rg else _NO_EDGE)
         if save:
+            node._saved = (a, b)
             va = a._ver
             vb = b._ver
-            node._saved = [(a, 0 if va is None else va[0]), (b, 0 if vb is None else vb[0])]
+            node._svers = _V00 if va is None and vb is None else (
+                0 if va is None else va[0], 0 if vb is None else vb[0])
         else:
             node._saved = None
     else:
         eb = _NO_EDGE
         if save:
+            node._saved = (a, b)
             va = a._ver
-            node._saved = [(a, 0 if va is None else va[0]), (b, None)]
+            node._svers = _V0N if va is None else (va[0], None)
         else:
             node._saved = None
     node.next_functions = (ea, eb)
-    node.needs_input_grad = (ea is not _NO_EDGE, eb is not _NO_EDGE)
+    node.needs_input_grad = _NEEDS[ea is not _NO_EDGE, eb is not _NO_EDGE]
     node._in_dt = None
     node._saved_out = node._out_meta = None
     node._seq = next(_seq)

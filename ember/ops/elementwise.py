@@ -33,9 +33,9 @@ def _xp(a):
 def _arr_like(x, g):
     """A saved operand as an array in the gradient's dtype (numbers stay numbers), so array
     vjps compute in the same precision as the Tensor formulas (0-dim operands are weak)."""
-    if isinstance(x, Tensor):
+    if x.__class__ is Tensor or isinstance(x, Tensor):
         x = x._data
-        if x.dtype != g.dtype:
+        if x.dtype is not g.dtype and x.dtype != g.dtype:
             x = x.astype(g.dtype)
     return x
 
@@ -100,9 +100,9 @@ class Add(Op):
 
     def vjp(self, grad):
         na, nb = self.needs_input_grad
-        return (sum_to_arr(grad, self.sa) if na else None,
-                sum_to_arr(grad if self.alpha == 1 else grad * self.alpha, self.sb) if nb
-                else None)
+        gs = grad.shape
+        return (grad if gs == self.sa else sum_to_arr(grad, self.sa)) if na else None, (
+            sum_to_arr(grad if self.alpha == 1 else grad * self.alpha, self.sb) if nb else None)
 
 
 class Sub(Op):
@@ -181,9 +181,16 @@ class Mul(Op):
     def vjp(self, grad):
         a, b = self.saved_inputs()
         na, nb = self.needs_input_grad
-        a, b = _arr_like(a, grad), _arr_like(b, grad)
-        return (sum_to_arr(grad * b, self.sa) if na else None,
-                sum_to_arr(grad * a, self.sb) if nb else None)
+        ga = gb = None
+        if na:
+            ga = grad * _arr_like(b, grad)
+            if ga.shape != self.sa:
+                ga = sum_to_arr(ga, self.sa)
+        if nb:
+            gb = grad * _arr_like(a, grad)
+            if gb.shape != self.sb:
+                gb = sum_to_arr(gb, self.sb)
+        return ga, gb
 
 
 class Div(Op):
@@ -370,10 +377,12 @@ def _lean2(a, b, ufunc, cls, save, dtypes):
                 dt not in dtypes:
             return None
         graph = (a._rg or b._rg) and GRAD[0]
+        sb = None
     elif (b.__class__ is float or b.__class__ is int) and dt in _FLOATS and \
             x.__class__ is ndarray:
         y = b
         graph = a._rg and GRAD[0]
+        sb = ()
     else:
         return None
     if graph and (dt not in _FLOATS or LAYERED[0]):
@@ -387,7 +396,7 @@ def _lean2(a, b, ufunc, cls, save, dtypes):
     if graph:
         node = _new(cls)
         node.sa = x.shape
-        node.sb = _shape(y)
+        node.sb = y.shape if sb is None else sb
         if not save:
             node.alpha = 1
         return record_binary(node, a, b, r, save)
@@ -717,7 +726,8 @@ class Sin(_Unary):
         return grad * x.cos()
 
     def vjp(self, grad):
-        return grad * np.cos(self.saved_inputs()[0]._data)
+        x, = self.saved_inputs()
+        return grad * np.cos(x._data)
 
 
 class Cos(_Unary):
