@@ -453,10 +453,30 @@ def lean_unary(cls, a):
         r = fn(x)
         if r.__class__ is not ndarray:
             r = np.asarray(r)
-        t = record_unary(cls, a, r, keep == "in")
-        if keep == "out":
+        # record_unary, inlined (this is the hottest recording path)
+        node = _new(cls)
+        fn = a.grad_fn
+        node.next_functions = ((fn, a._out_nr),) if fn is not None else (
+            (a._accumulator(), 0),)
+        node.needs_input_grad = _ONE_TRUE
+        node._in_dt = None
+        node._out_meta = None
+        node._seq = next(_seq)
+        t = _new(Tensor)
+        t._data = r
+        t._rg = True
+        t.grad_fn = node
+        t._out_nr = 0
+        if keep == "in":
+            node._saved = (a,)
+            ver = a._ver
+            node._svers = _V0 if ver is None else (ver[0],)
+            node._saved_out = None
+            t._ver = None
+        else:
+            node._saved = None
             ver = t._ver = [0]
-            t.grad_fn._saved_out = [(0, weakref.ref(t), r, ver, 0)]
+            node._saved_out = [(0, weakref.ref(t), r, ver, 0)]
         return t
     r = fn(x)
     if r.__class__ is not ndarray:

@@ -75,4 +75,9 @@ def sum_to_arr(g, shape):
     if g.shape == shape:
         return g
     axes = reduce_axes(g.shape, shape)
-    return g.sum(axis=axes, keepdims=True).reshape(shape) if axes else g.reshape(shape)
+    if not axes:
+        return g.reshape(shape)
+    lead = g.ndim - len(shape)
+    if axes[-1] < lead:
+        return g.sum(axis=axes)   # leading dims only (a bias): a fresh array of `shape`
+    return g.sum(axis=axes, keepdims=True).reshape(shape)

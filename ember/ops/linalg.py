@@ -44,7 +44,24 @@ class Mm(Op):
     def vjp(self, grad):
         a, b = self.saved_inputs()
         na, nb = self.needs_input_grad
-        return (grad @ b._data.T if na else None, a._data.T @ grad if nb else None)
+        a, b = a._data, b._data
+        return (_mm_grad1(grad, a, b) if na else None, _mm_grad2(grad, a, b) if nb else None)
+
+
+def _f_order(x):
+    return x.__class__ is np.ndarray and x.ndim == 2 and x.flags.f_contiguous and \
+        not x.flags.c_contiguous
+
+
+# The grads of a @ b, each made in its input's memory order (as torch does): a transposed weight
+# (F-ordered, as Linear's W.t()) gets an F-ordered grad, whose transpose back is the weight's own
+# C order, so .grad can take the array over with no copy.
+def _mm_grad1(grad, a, b):
+    return (b @ grad.T).T if _f_order(a) else grad @ b.T
+
+
+def _mm_grad2(grad, a, b):
+    return (grad.T @ a).T if _f_order(b) else a.T @ grad
 
 
 class Bmm(Op):
@@ -276,8 +293,9 @@ class Addmm(Op):
         a, b = self.saved_inputs()
         nc, na, nb = self.needs_input_grad
         gc = sum_to_arr(grad if self.beta == 1 else grad * self.beta, self.sc) if nc else None
-        ga = grad @ b._data.T if na else None
-        gb = a._data.T @ grad if nb else None
+        a, b = a._data, b._data
+        ga = _mm_grad1(grad, a, b) if na else None
+        gb = _mm_grad2(grad, a, b) if nb else None
         if self.alpha != 1:
             ga = ga * self.alpha if ga is not None else None
             gb = gb * self.alpha if gb is not None else None
