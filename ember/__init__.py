@@ -39,7 +39,8 @@ from .ops.elementwise import (add, sub, subtract, rsub, mul, multiply, div, divi
                               exp, exp2, expm1, log, log2, log10, log1p, sqrt, rsqrt, sin, cos,
                               tan, asin, acos, atan, arcsin, arccos, arctan, sinh, cosh, tanh,
                               asinh, acosh, atanh, arcsinh, arccosh, arctanh, sigmoid, logit,
-                              erf, erfc, erfinv, lgamma, digamma, reciprocal, abs, absolute,
+                              erf, erfc, erfinv, lgamma, digamma, polygamma, reciprocal, abs,
+                              absolute,
                               sign, sgn, ceil, floor, trunc, fix, frac, round, clamp, clip,
                               clamp_min, clamp_max, maximum, minimum, fmax, fmin, atan2,
                               arctan2, lerp, where, nan_to_num, square, eq, ne, lt, le, gt, ge,
@@ -73,7 +74,8 @@ from .ops.composite import (addcmul, addcdiv, hypot, logaddexp, logaddexp2, xlog
                             deg2rad, rad2deg, copysign, heaviside, positive, diff, ravel, dist,
                             renorm, diagflat, split_with_sizes, vsplit, hsplit, dsplit,
                             logcumsumexp, quantile, nanquantile, cov, corrcoef, relu, relu_,
-                            softmax, log_softmax, is_same_size, put)
+                            softmax, log_softmax, is_same_size, put, meshgrid,
+                            cartesian_prod, block_diag, unravel_index)
 from . import linalg, cuda, accelerator, autograd, backend
 
 # torch's top-level in-place functions (torch.sin_(t) is t.sin_())

@@ -142,6 +142,9 @@ def install():
     T.__imatmul__ = lambda self, o: IP.inplace_apply(self, L.matmul, o)
 
     # out-of-place methods that are ops functions with `self` first
+    def polygamma(self, n):
+        return E.polygamma(n, self)
+    T.polygamma = polygamma
     for mod, names in (
         (E, "add sub subtract mul multiply div divide true_divide floor_divide neg negative pow "
             "float_power remainder fmod exp exp2 expm1 log log2 log10 log1p sqrt rsqrt sin cos "

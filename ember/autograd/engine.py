@@ -217,14 +217,30 @@ def _toposort(roots):
             deps[node] = 0
             stack.append(node)
     while stack:
-        for nxt, _ in stack.pop().next_functions:
-            if nxt is not None:
+        node = stack.pop()
+        while True:
+            nf = node.next_functions
+            if len(nf) == 1:
+                # a chain of one-input nodes is followed without the stack
+                nxt = nf[0][0]
+                if nxt is None:
+                    break
                 c = deps.get(nxt)
                 if c is None:
                     deps[nxt] = 1
-                    stack.append(nxt)
-                else:
-                    deps[nxt] = c + 1
+                    node = nxt
+                    continue
+                deps[nxt] = c + 1
+                break
+            for nxt, _ in nf:
+                if nxt is not None:
+                    c = deps.get(nxt)
+                    if c is None:
+                        deps[nxt] = 1
+                        stack.append(nxt)
+                    else:
+                        deps[nxt] = c + 1
+            break
     return deps
 
 

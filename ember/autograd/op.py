@@ -235,6 +235,13 @@ class Op(Node):
         if saved is None:
             raise RuntimeError(_FREED_MSG)
         # a tensor whose version counter was never made is unmodified since it was saved
+        if len(saved) == 1:
+            v = self._svers[0]
+            if v is not None:
+                ver = saved[0]._ver
+                if ver is not None and ver[0] != v:
+                    _raise_modified(saved[0], v, self)
+            return saved
         for t, v in zip(saved, self._svers):
             if v is not None:
                 ver = t._ver

@@ -141,3 +141,20 @@ def digamma(x):
         1 / 240 - inv2 / 132))))) + acc
     res = np.where(neg, res - math.pi / np.tan(math.pi * x), res)
     return np.where(x == 0, -np.inf, np.where((x < 0) & (x == np.floor(x)), np.nan, res))
+
+
+def trigamma(x):
+    """psi'(x) = polygamma(1, x) by ATen's own recipe (so values agree with torch's to the last
+    bits): reflection below 1/2, six recurrence steps, then four terms of the asymptotic series."""
+    x = np.asarray(x, dtype=np.float64)
+    refl = x < 0.5
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.sin(math.pi * x)
+        result = np.where(refl, -(math.pi * math.pi) / (s * s), 0.0)
+        x = np.where(refl, 1 - x, x)
+        for _ in range(6):
+            result = result + 1 / (x * x)
+            x = x + 1
+        ixx = 1 / (x * x)
+        result = result + (1 + 1 / (2 * x) + ixx * (1 / 6 - ixx * (1 / 30 - ixx * (1 / 42)))) / x
+    return np.where(refl, -result, result)

@@ -12,6 +12,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap
 from . import elementwise as E, reduction as R, shape as S
 from ._broadcast import wrap_dim
+from ..autograd.op import Op
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
@@ -59,10 +60,28 @@ def xlogy(input, other):
     return E.where((input == 0) & ~E.isnan(other), r * 0, r)
 
 
-def sinc(input):
-    x = input * math.pi
-    s = E.sin(x) / x
-    return E.where(input == 0, s * 0 + 1, s)
+class Sinc(Op):
+    """sin(pi x) / (pi x), 1 at 0; d/dx = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at 0."""
+    promote = 2
+
+    def forward(self, x):
+        self.save_inputs(0)
+        px = x * x.dtype.type(math.pi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.sin(px) / px
+        return np.where(x == 0, x.dtype.type(1), r)
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        px = x * math.pi
+        d = (px * px.cos() - px.sin()) / (px * x)
+        return grad * E.where(x == 0, d.new_zeros(()), d)
+
+
+def sinc(input, *, out=None):
+    """sin(pi x) / (pi x) (see torch.sinc)."""
+    r = Sinc.apply(input)
+    return r if out is None else E.write_out(out, r)
 
 
 def deg2rad(input):
@@ -280,3 +299,157 @@ def put(input, index, source, accumulate=False):
     from .indexing import index_put
     return index_put(flat, (index.reshape(-1),), source.reshape(-1), accumulate).reshape(
         input.shape)
+
+
+# ---- torch.functional's grid helpers: meshgrid, cartesian_prod, block_diag, unravel_index ----
+
+_MESHGRID_WARNED = [False]
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 1-D tensors: views expanded to the full grid (see torch.meshgrid).
+    'ij' puts tensor i along dim i; 'xy' swaps the first two dims, as NumPy's default."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        if not _MESHGRID_WARNED[0]:
+            _MESHGRID_WARNED[0] = True   # torch warns once per process (TORCH_WARN_ONCE)
+            import warnings
+            warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass "
+                          "the indexing argument. (Triggered internally at /__w/pytorch/pytorch/"
+                          "aten/src/ATen/native/TensorShape.cpp:4215.)", UserWarning,
+                          stacklevel=2)
+        indexing = "ij"
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    dt = tensors[0]._data.dtype
+    for t in tensors[1:]:
+        if t._data.dtype != dt:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               "got: " + _cpp_print(t))
+    if indexing not in ("xy", "ij"):
+        raise RuntimeError('torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
+                           + str(indexing))
+    swap = indexing == "xy" and len(tensors) >= 2
+    ts = list(tensors)
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    n = len(ts)
+    sizes = [t._data.size for t in ts]
+    out = []
+    for i, t in enumerate(ts):
+        shape = [1] * n
+        shape[i] = -1
+        out.append(S.expand(S.view(t, *shape), *sizes))
+    if swap:
+        out[0], out[1] = out[1], out[0]
+    return tuple(out)
+
+
+def _cpp_print(t):
+    """A tensor as ATen's C++ printer writes it inside error messages (matrices of integers or
+    4-decimal numbers, 3-D and more as (i,.,.) slices, then the legacy type and size)."""
+    from .._tensor import legacy_type_name
+    a = t._data
+    integral = a.dtype.kind in "iub" or bool(np.all(np.mod(a, 1) == 0))
+    vals = a.reshape(-1).tolist()
+    cells = [str(int(v)) if integral else f"{v:.4f}" for v in vals]
+    # one column width for all: the widest magnitude plus a sign slot
+    w = max((len(str(abs(int(v))) if integral else f"{abs(v):.4f}") for v in vals),
+            default=0) + 1
+
+    def matrix(flat, rows, cols):
+        return "\n".join(" ".join(c.rjust(w) for c in flat[r * cols:(r + 1) * cols])
+                         for r in range(rows))
+    if a.ndim == 2:
+        body = matrix(cells, *a.shape)
+    else:
+        rows, cols = a.shape[-2:]
+        per = rows * cols
+        parts = []
+        for k, idx in enumerate(np.ndindex(*a.shape[:-2])):
+            head = "(" + ",".join(str(i + 1) for i in idx) + ",.,.) = \n"
+            parts.append(head + matrix(cells[k * per:(k + 1) * per], rows, cols).replace(
+                "\n", "\n "))
+        body = "\n\n".join(parts)
+    size = ",".join(str(s) for s in a.shape)
+    return f"{body}\n[ {legacy_type_name(t)}{{{size}}} ]"
+
+
+def cartesian_prod(*tensors):
+    """Every combination of the 1-D tensors' elements, one per row (see torch.cartesian_prod)."""
+    for t in tensors:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return S.stack([S.flatten(g) for g in grids], dim=1)
+
+
+class BlockDiag(Op):
+    """Tensors (0-D, 1-D as a row, 2-D) placed along the diagonal of a zero matrix."""
+    promote = 1
+
+    def forward(self, *xs):
+        mats = [x.reshape(1, -1) if x.ndim < 2 else x for x in xs]
+        self.spans = spans = []
+        r = c = 0
+        for m in mats:
+            spans.append((r, c, m.shape[0], m.shape[1]))
+            r += m.shape[0]
+            c += m.shape[1]
+        dt = mats[0].dtype if mats else np.dtype(np.float32)
+        out = np.zeros((r, c), dt)
+        for (r0, c0, h, w), m in zip(spans, mats):
+            out[r0:r0 + h, c0:c0 + w] = m
+        self.shapes = [x.shape for x in xs]
+        return out
+
+    def backward(self, grad):
+        return tuple(grad[r0:r0 + h, c0:c0 + w].reshape(shape) if need else None
+                     for (r0, c0, h, w), shape, need in
+                     zip(self.spans, self.shapes, self.needs_input_grad))
+
+    def vjp(self, grad):
+        return tuple(grad[r0:r0 + h, c0:c0 + w].reshape(shape) if need else None
+                     for (r0, c0, h, w), shape, need in
+                     zip(self.spans, self.shapes, self.needs_input_grad))
+
+
+def block_diag(*tensors):
+    """A block-diagonal matrix from the given tensors (see torch.block_diag)."""
+    for i, t in enumerate(tensors):
+        if t._data.ndim > 2:
+            raise RuntimeError("torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {t._data.ndim} dimensions")
+    if not tensors:
+        return _wrap(np.zeros((1, 0), D.get_default_dtype().np))
+    return BlockDiag.apply(*tensors)
+
+
+def unravel_index(indices, shape):
+    """Flat indices -> a tuple of coordinate tensors for an array of `shape`, wrapping like
+    Python's modulo (see torch.unravel_index)."""
+    if not isinstance(indices, Tensor):
+        raise AttributeError(f"'{type(indices).__name__}' object has no attribute 'is_complex'")
+    if indices.dtype.category >= D.FLOAT or indices.dtype is D.bool_:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if isinstance(shape, int):
+        shape = (shape,)
+    shape = tuple(shape)
+    for s in shape:
+        if not isinstance(s, int) or isinstance(s, bool):
+            raise TypeError("expected 'shape' sequence to only contain ints, but got "
+                            f"{type(s)}")
+    if any(s < 0 for s in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    idx = indices._data.astype(np.int64)
+    out = []
+    for s in reversed(shape):
+        out.append(_wrap(np.asarray(np.mod(idx, s) if s else np.zeros_like(idx))))
+        idx = np.floor_divide(idx, s) if s else idx
+    return tuple(reversed(out))

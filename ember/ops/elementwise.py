@@ -931,8 +931,35 @@ class Digamma(_Unary):
         return _np_special(_special.digamma, a)
 
     def backward(self, grad):
-        raise NotImplementedError("the derivative of digamma (polygamma(1, x)) is not "
-                                  "implemented in ember")
+        x, = self.saved_inputs()
+        return grad * Polygamma.apply(x, n=1)
+
+
+class Polygamma(Op):
+    """The n-th derivative of digamma; ember has n = 0 (digamma) and n = 1 (trigamma)."""
+    promote = 2
+
+    def forward(self, a, n=1):
+        self.save_inputs(0)
+        self.n = n
+        if n == 0:
+            return _np_special(_special.digamma, a)
+        if n == 1:
+            return _np_special(_special.trigamma, a)
+        raise NotImplementedError(f"polygamma(n={n}) is not implemented in ember (n = 0 and 1 "
+                                  "are)")
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        return grad * Polygamma.apply(x, n=self.n + 1)
+
+
+def polygamma(n, input, *, out=None):
+    """The n-th derivative of digamma (see torch.polygamma); ember has n = 0 and n = 1."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    r = Polygamma.apply(input, n=n)
+    return r if out is None else write_out(out, r)
 
 
 class Reciprocal(Op):
