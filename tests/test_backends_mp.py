@@ -33,13 +33,16 @@ def _fail(i):
 
 
 def test_spawn_runs_each_rank(tmp_path):
-    assert emp.spawn(_ok, args=(str(tmp_path),), nprocs=2) is None
+    # fork: the spawn start method would leave multiprocessing's resource-tracker process
+    # running for the rest of the session (the DataLoader tests check for stray children)
+    assert emp.start_processes(_ok, args=(str(tmp_path),), nprocs=2,
+                               start_method="fork") is None
     assert sorted(p.read_text() for p in tmp_path.iterdir()) == ["0", "1"]
 
 
 def test_spawn_reports_child_error_like_torch():
     with pytest.raises(emp.ProcessRaisedException, match="ValueError: boom in child") as ei:
-        emp.spawn(_fail, nprocs=2)
+        emp.start_processes(_fail, nprocs=2, start_method="fork")
     assert "-- Process 1 terminated with the following error:" in str(ei.value)
     assert emp.get_sharing_strategy() == torch.multiprocessing.get_sharing_strategy()
     assert emp.get_all_sharing_strategies() == torch.multiprocessing.get_all_sharing_strategies()
