@@ -467,9 +467,11 @@ def _run_fast(roots, retain_graph):
                 if not retain_graph:
                     node._saved = node._saved_out = None
                 nf = node.next_functions
-                if res.__class__ is ndarray and len(nf) == 1:
-                    # one input, one array grad: the commonest step, done inline
-                    (nxt, nr), = nf
+                if res.__class__ is ndarray and (len(nf) == 1 or len(nf) == 2 and
+                                                  nf[1][0] is None):
+                    # one array grad for the only input with an edge (a unary op, or a binary
+                    # one with a constant operand): the commonest step, done inline
+                    nxt, nr = nf[0]
                     dts = node._in_dt
                     if dts is not None:
                         dt = dts[0]

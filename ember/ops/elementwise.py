@@ -100,9 +100,10 @@ class Add(Op):
 
     def vjp(self, grad):
         na, nb = self.needs_input_grad
-        gs = grad.shape
-        return (grad if gs == self.sa else sum_to_arr(grad, self.sa)) if na else None, (
-            sum_to_arr(grad if self.alpha == 1 else grad * self.alpha, self.sb) if nb else None)
+        ga = (grad if grad.shape == self.sa else sum_to_arr(grad, self.sa)) if na else None
+        if not nb:
+            return ga      # a bare array: the engine's one-live-edge fast step
+        return ga, sum_to_arr(grad if self.alpha == 1 else grad * self.alpha, self.sb)
 
 
 class Sub(Op):
@@ -190,6 +191,8 @@ class Mul(Op):
             gb = grad * _arr_like(a, grad)
             if gb.shape != self.sb:
                 gb = sum_to_arr(gb, self.sb)
+        elif na:
+            return ga      # a bare array: the engine's one-live-edge fast step
         return ga, gb
 
 
