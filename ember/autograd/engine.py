@@ -266,25 +266,33 @@ def _needed(roots, deps, targets):
 
 def _run(roots, retain_graph, create_graph, capture, accumulate):
     """Run the graph above `roots` ((edge, grad) pairs) backwards. Grads for the `capture`
-    edges are returned (grad()); with `accumulate`, leaves get .grad (backward())."""
+    edges are returned (grad()); with `accumulate`, leaves get .grad (backward()).
+
+    In the common case (no graph of the backward pass, no profiler, no anomaly mode) gradients
+    travel between nodes as bare arrays and a plain node's array `vjp` runs inline: that loop
+    body is paid per node, so it is kept lean. Everything else a node may need (hooks, capture,
+    Tensor-level backward, several outputs) is `_run_node`'s work."""
     anomaly = ANOMALY[0]
     prof = PROFILER[0]
-    if capture is None and not create_graph and prof is None and not anomaly:
-        return _run_fast(roots, retain_graph)
-    roots = [(e, _T(g)) for e, g in roots]
+    fast = not create_graph and prof is None and not anomaly
     deps = _toposort(roots)
-    need = None
-    cap_at = {}
-    captured = None
+    need = cap_at = captured = None
     if capture is not None:
         captured = [None] * len(capture)
+        cap_at = {}
         for i, (node, nr) in enumerate(capture):
             cap_at.setdefault(node, []).append((nr, i))
         need = _needed(roots, deps, cap_at)
-    # grads waiting at each node: the Tensor itself for single-output nodes (_out_meta None),
-    # {output nr: Tensor} for multi-output ones
+    inline = fast and cap_at is None
+    # grads waiting at each node: the grad itself for single-output nodes (_out_meta None),
+    # {output nr: grad} for multi-output ones
     buffers = {}
     for (node, nr), g in roots:
+        if g.__class__ is not ndarray:
+            if fast and g.grad_fn is None:
+                g = g._data
+        elif not fast:
+            g = _T(g)
         _add_grad(buffers, node, nr, g)
     heap = []
     tick = 0
@@ -295,165 +303,16 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
     prev_mode = GRAD[0]
     # everything below (backward formulas, hooks, accumulation) runs in create_graph's mode
     GRAD[0] = create_graph
-    # Without create_graph, gradients between nodes that have an array-level `vjp` travel as
-    # plain arrays: no Tensor is made for them. `_T` turns one back into a Tensor where one is
-    # needed (hooks, Tensor-level backward, .grad, grad()'s results).
-    arrays_ok = not create_graph and prof is None
-    node = heappop(heap)[2] if heap else None
-    try:
-        while node is not None:
-            buf = buffers.pop(node, None)
-            if node.__class__ is AccumulateGrad:
-                if buf is not None:
-                    if buf.__class__ is ndarray:
-                        buf = _opmod._wrap(buf)
-                    if node in cap_at:
-                        if not accumulate:
-                            # grad(): a leaf's tensor hooks run before its gradient is captured
-                            for h in list((getattr(node.variable, "_hooks", None) or {}).values()):
-                                r = h(buf)
-                                if r is not None:
-                                    buf = r
-                        for _, i in cap_at[node]:
-                            captured[i] = buf
-                    if accumulate and (capture is None or node in cap_at):
-                        if prof is None:
-                            _accumulate_into(node.variable, buf, create_graph)
-                        else:
-                            prof.run_accumulate(_accumulate_into, node.variable, buf,
-                                                create_graph)
-                node = heappop(heap)[2] if heap else None
-                continue
-            res = None
-            if buf is not None:
-                meta = node._out_meta
-                grads = [buf] if meta is None else _gather(node, buf, meta)
-                th = node._tensor_hooks
-                vjp = node.vjp if arrays_ok else None
-                pre = node._pre_hooks
-                if th or pre or node._hooks or vjp is None or (cap_at and node in cap_at):
-                    grads = [_T(g) for g in grads]
-                if th:
-                    _run_tensor_hooks(th, grads)
-                if cap_at and node in cap_at:
-                    for nr, i in cap_at[node]:
-                        captured[i] = grads[nr]
-                if need is None or _any_needed_below(node, need):
-                    if pre:
-                        for h in list(pre.values()):
-                            r = h(tuple(grads))
-                            if r is not None:
-                                grads = list(r)
-                    try:
-                        if vjp is not None:
-                            res = vjp(*[g if g is None or g.__class__ is ndarray else g._data
-                                        for g in grads])
-                            if res.__class__ is not tuple:
-                                res = (res,)
-                        else:
-                            if prof is None:
-                                res = node.backward(*grads)
-                            else:
-                                res = prof.run_node(node, grads)
-                            if res.__class__ is not tuple:
-                                res = (res,)
-                        if anomaly and ANOMALY[1]:
-                            anomaly_mode.check_nan(node, tuple(_T(r) for r in res))
-                    except Exception:
-                        if anomaly:
-                            anomaly_mode.warn_error(node)
-                        raise
-                    post = node._hooks
-                    if post:
-                        res = tuple(_T(r) for r in res)
-                        for h in list(post.values()):
-                            r = h(res, tuple(grads))
-                            if r is not None:
-                                res = tuple(r)
-                    if not retain_graph:
-                        node._release()
-            # send the grads along the edges; a node whose last consumer this was is ready
-            dts = node._in_dt
-            nres = 0 if res is None else len(res)
-            ready = None      # the one node made ready here, kept off the heap if it is alone
-            k = -1
-            for nxt, nr in node.next_functions:
-                k += 1
-                if nxt is None:
-                    continue
-                if k < nres:
-                    g = res[k]
-                    if g is not None:
-                        if g.__class__ is not ndarray and isinstance(g, np.generic):
-                            g = np.asarray(g)  # NumPy's 0-dim results are scalars
-                        if g.__class__ is ndarray:
-                            if dts is not None:
-                                dt = dts[k]
-                                if dt is not None and g.dtype is not dt and g.dtype != dt:
-                                    g = g.astype(dt)
-                        else:
-                            if dts is not None:
-                                dt = dts[k]
-                                gdt = g._data.dtype
-                                if dt is not None and gdt is not dt and gdt != dt:
-                                    g = g.to(_FROM_NP[dt])
-                            if arrays_ok and g.grad_fn is None:
-                                g = g._data  # no graph here: keep only the array
-                        if nxt._out_meta is None:
-                            b = buffers.get(nxt)
-                            buffers[nxt] = g if b is None else _sum(b, g)
-                        else:
-                            _add_grad(buffers, nxt, nr, g)
-                c = deps[nxt] - 1
-                deps[nxt] = c
-                if c == 0 and (need is None or need[nxt]):
-                    if ready is None:
-                        ready = nxt
-                    else:
-                        if ready is not None:   # several ready: all go through the heap
-                            heappush(heap, (-ready._seq, tick, ready))
-                            tick += 1
-                            ready = None
-                        heappush(heap, (-nxt._seq, tick, nxt))
-                        tick += 1
-            if ready is not None and heap:
-                heappush(heap, (-ready._seq, tick, ready))
-                tick += 1
-                ready = None
-            node = ready if ready is not None else (heappop(heap)[2] if heap else None)
-    finally:
-        GRAD[0] = prev_mode
-    return captured
-
-
-def _run_fast(roots, retain_graph):
-    """_run for the common case — backward() with no graph of the backward pass, no profiler,
-    no anomaly mode, nothing captured — kept lean because its cost is paid per node.
-
-    Gradients travel as bare arrays. A node with an array `vjp`, one output and no hooks is run
-    inline; any other node goes through `_run_node`, which does the general work."""
-    deps = _toposort(roots)
-    buffers = {}
-    for (node, nr), g in roots:
-        if g.__class__ is not ndarray and g.grad_fn is None:
-            g = g._data
-        _add_grad(buffers, node, nr, g)
-    heap = []
-    tick = 0
-    for node in buffers:
-        if deps[node] == 0:
-            heappush(heap, (-node._seq, tick, node))
-            tick += 1
-    prev_mode = GRAD[0]
-    GRAD[0] = False
     node = heappop(heap)[2] if heap else None
     buf = buffers.pop(node, None)
     try:
         while node is not None:
-            cls = node.__class__
-            if cls is AccumulateGrad:
+            if node.__class__ is AccumulateGrad:
                 if buf is not None:
-                    _accumulate_leaf(node.variable, buf)
+                    if inline:
+                        _accumulate_leaf(node.variable, buf)
+                    else:
+                        _run_leaf(node, buf, accumulate, create_graph, prof, cap_at, captured)
                 if heap:
                     node = heappop(heap)[2]
                     buf = buffers.pop(node, None)
@@ -462,7 +321,7 @@ def _run_fast(roots, retain_graph):
                 continue
             if buf is None:
                 res = ()
-            elif buf.__class__ is ndarray and not node._hk:
+            elif inline and buf.__class__ is ndarray and not node._hk:
                 res = node.vjp(buf)
                 if not retain_graph:
                     node._saved = node._saved_out = None
@@ -502,7 +361,8 @@ def _run_fast(roots, retain_graph):
                 if res.__class__ is not tuple:
                     res = (res,)
             else:
-                res = _run_node(node, buf, retain_graph)
+                res = _run_node(node, buf, retain_graph, fast, prof, anomaly, cap_at, captured,
+                                need)
             # send the grads along the edges. A node whose last consumer this was is ready;
             # the first such one is run next directly (its grad carried along, not buffered)
             # unless others wait in the heap, which orders them by creation, newest first
@@ -516,11 +376,14 @@ def _run_fast(roots, retain_graph):
                     continue
                 if g is not None:
                     if g.__class__ is not ndarray:
-                        g = _as_array_grad(g)
-                    if dt is not None and g.dtype is not dt and g.dtype != dt:
+                        g = _as_array_grad(g) if fast else _as_tensor_grad(g, dt)
+                    if dt is not None and g.__class__ is ndarray and g.dtype is not dt and \
+                            g.dtype != dt:
                         g = g.astype(dt)
                 c = deps[nxt] - 1
                 deps[nxt] = c
+                if need is not None and not need[nxt]:
+                    continue
                 if nxt._out_meta is None:
                     if c == 0 and ready is None:
                         b = buffers.pop(nxt, None)
@@ -553,6 +416,7 @@ def _run_fast(roots, retain_graph):
                 node = None
     finally:
         GRAD[0] = prev_mode
+    return captured
 
 
 _NO_DTS = repeat(None)   # the dtypes of a node that needs no casts (see Op._in_dt)
@@ -566,28 +430,55 @@ def _as_array_grad(g):
     return g._data
 
 
-def _run_node(node, buf, retain_graph):
-    """One node's backward the general way (hooks, Tensor-level backward, several outputs);
-    the grads it returns are a tuple, one per input."""
+def _as_tensor_grad(g, dt):
+    """A gradient returned by a node as a Tensor of the input's dtype (create_graph, profiler
+    or anomaly mode: grads stay Tensors so the backward pass can be recorded and timed)."""
+    if isinstance(g, np.generic):
+        return np.asarray(g)
+    if dt is not None:
+        gdt = g._data.dtype
+        if gdt is not dt and gdt != dt:
+            g = g.to(_FROM_NP[dt])
+    return g
+
+
+def _run_node(node, buf, retain_graph, fast, prof, anomaly, cap_at, captured, need):
+    """One node's backward the general way: tensor hooks, capture for grad(), pre-hooks, the
+    array `vjp` (no graph wanted) or the Tensor-level backward, anomaly checks, post-hooks.
+    Returns the grads for the inputs as a tuple."""
     meta = node._out_meta
     grads = [buf] if meta is None else _gather(node, buf, meta)
     grads = [_T(g) for g in grads]
     th = node._tensor_hooks
     if th:
         _run_tensor_hooks(th, grads)
+    if cap_at and node in cap_at:
+        for nr, i in cap_at[node]:
+            captured[i] = grads[nr]
+    if need is not None and not _any_needed_below(node, need):
+        return ()
     pre = node._pre_hooks
     if pre:
         for h in list(pre.values()):
             r = h(tuple(grads))
             if r is not None:
                 grads = list(r)
-    vjp = node.vjp
-    if vjp is not None and not node._hk:
-        res = vjp(*[g if g is None else g._data for g in grads])
-    else:
-        res = node.backward(*grads)
-    if res.__class__ is not tuple:
-        res = (res,)
+    vjp = node.vjp if fast else None
+    try:
+        if vjp is not None:
+            res = vjp(*[g if g is None else g._data for g in grads])
+        elif prof is None:
+            res = node.backward(*grads)
+        else:
+            res = prof.run_node(node, grads)
+        if res.__class__ is not tuple:
+            res = (res,)
+        if anomaly and ANOMALY[1]:
+            anomaly_mode.check_nan(node, tuple(_T(r) for r in res))
+    except Exception:
+        if anomaly:
+            anomaly_mode.warn_error(node)
+        raise
     post = node._hooks
     if post:
         res = tuple(_T(r) for r in res)
@@ -598,6 +489,26 @@ def _run_node(node, buf, retain_graph):
     if not retain_graph:
         node._release()
     return res
+
+
+def _run_leaf(node, buf, accumulate, create_graph, prof, cap_at, captured):
+    """AccumulateGrad the general way: grad() captures (after the leaf's tensor hooks), and
+    backward() accumulates (only into `inputs` when those are given)."""
+    buf = _T(buf)
+    var = node.variable
+    if cap_at is not None and node in cap_at:
+        if not accumulate:
+            for h in list((getattr(var, "_hooks", None) or {}).values()):
+                r = h(buf)
+                if r is not None:
+                    buf = r
+        for _, i in cap_at[node]:
+            captured[i] = buf
+    if accumulate and (cap_at is None or node in cap_at):
+        if prof is None:
+            _accumulate_into(var, buf, create_graph)
+        else:
+            prof.run_accumulate(_accumulate_into, var, buf, create_graph)
 
 
 def _accumulate_leaf(var, g):
