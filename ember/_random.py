@@ -199,7 +199,12 @@ def initial_seed():
 
 def _float24(gen, n):
     """uniform_real_distribution<float>(0, 1): (random() & (2^24-1)) * 2^-24 in float32."""
-    return (gen._random(n) & _U64(0xFFFFFF)).astype(np.float32) * np.float32(2.0 ** -24)
+    # through uint32/int32: NumPy's uint64 -> float32 cast has no SIMD loop
+    w = gen._random(n).astype(np.uint32)
+    np.bitwise_and(w, _U32_LOW24, w)
+    u = w.view(np.int32).astype(np.float32)
+    np.multiply(u, _K32_2M24, u)
+    return u
 
 
 def _double53(gen, n):
@@ -255,20 +260,47 @@ def _as64(x):
     return x.astype(np.float64) if isinstance(x, np.ndarray) else np.float64(x)
 
 
+_FMA_CHUNK = 32768          # values per pass of _fma32's float64 scratch (measured 8K..64K)
+_I64_LOW29, _I64_MID29 = np.array(0x1FFFFFFF, np.int64), np.array(0x10000000, np.int64)
+
+
 def _fma32(a, b, c):
     """float32 fma(a, b, c) with one rounding. The product is exact in double, and the double sum
     can only round twice wrongly when it lands exactly on a float32 midpoint (low 29 bits
-    0x10000000): only those entries are redone with the exact error term, rounded to odd."""
-    # explicit casts: mixed float32/float64 ufunc loops are several times slower
-    p = _as64(a) * _as64(b)
-    s = p + _as64(c)
-    mid = np.flatnonzero((s.view(np.int64) & 0x1FFFFFFF) == 0x10000000)
-    if mid.size:
-        pm = p.reshape(-1)[mid]
-        cm = np.broadcast_to(np.asarray(c, np.float64), p.shape).reshape(-1)[mid]
-        s = s.copy()
-        s.reshape(-1)[mid] = _round_to_odd_sum(pm, cm)
-    return s.astype(np.float32)
+    0x10000000): only those entries are redone with the exact error term, rounded to odd.
+    Large inputs (uniform_/normal_ fills) go through cache-sized float64 scratch, in place."""
+    ops = []
+    for x in (a, b, c):
+        x = np.asarray(x)
+        ops.append(x if x.ndim else np.array(float(x)))     # 0-d float64: fast ufunc scalars
+    shape = np.broadcast_shapes(*(x.shape for x in ops))
+    n = _numel(shape)
+    # flat operands: full-size 1-D arrays, or 0-d scalars
+    a, b, c = (x if not x.ndim else np.ascontiguousarray(np.broadcast_to(x, shape)).reshape(-1)
+               for x in ops)
+    if not a.ndim:
+        a, b = b, a                  # the product commutes: an array operand (if any) goes first
+    out = np.empty(n, np.float32)
+    k = max(1, min(n, _FMA_CHUNK))
+    s = np.empty(k)
+    si, t, hit = s.view(np.int64), np.empty(k, np.int64), np.empty(k, np.bool_)
+    for lo in range(0, n, k):
+        hi = min(lo + k, n)
+        if hi - lo != k:
+            s, si, t, hit = s[:hi - lo], si[:hi - lo], t[:hi - lo], hit[:hi - lo]
+        s[...] = a[lo:hi] if a.ndim else a
+        np.multiply(s, b[lo:hi] if b.ndim else b, s)
+        np.add(s, c[lo:hi] if c.ndim else c, s)
+        np.bitwise_and(si, _I64_LOW29, t)
+        np.equal(t, _I64_MID29, hit)
+        if hit.any():
+            mid = np.flatnonzero(hit)
+            pm = ((a[lo:hi][mid] if a.ndim else a).astype(np.float64)
+                  * (b[lo:hi][mid] if b.ndim else b))
+            cm = np.broadcast_to(c[lo:hi][mid] if c.ndim else c, pm.shape).astype(np.float64)
+            s[mid] = _round_to_odd_sum(pm, cm)
+        out[lo:hi] = s
+    return out.reshape(shape) if shape else out[0]
 
 
 def _two_prod(a, b):
@@ -378,18 +410,279 @@ def _sincos256_ps(x):
 
 
 def _box_muller16_f32(u, mean, std):
-    """NormalFill16<float> (AVX2): u is (blocks, 16) float32 uniforms -> normals, same shape."""
-    if u.shape[0] > 4096:       # about 30 array passes: keep each chunk's temporaries in cache
-        return np.concatenate([_box_muller16_f32(u[i:i + 4096], mean, std)
-                               for i in range(0, u.shape[0], 4096)])
-    u1 = (_ONE - u[:, :8]).reshape(-1)        # contiguous 1-D: strided ufuncs are much slower
-    u2 = np.ascontiguousarray(u[:, 8:]).reshape(-1)
-    radius = np.sqrt(_f(-2.0) * _log256_ps(u1))
-    s, c = _sincos256_ps(_f(_TWO_PI_F64) * u2)
-    out = np.empty_like(u)
-    out[:, :8] = (radius * c).reshape(-1, 8)
-    out[:, 8:] = (radius * s).reshape(-1, 8)
-    return _fma_scalar_args(out, _f(std), _f(mean), _fma32)
+    """NormalFill16<float> (AVX2): u is (blocks, 16) float32 uniforms from _float24 (multiples of
+    2^-24 in [0, 1)) -> normals, same shape."""
+    u = np.ascontiguousarray(u, np.float32)
+    out = np.empty(u.shape, np.float32)
+    _normal_fill16_f32(u.reshape(-1), out.reshape(-1), mean, std)
+    return out
+
+
+# ---- the fast NormalFill16<float>: the same arithmetic as _log256_ps/_sincos256_ps above, in
+# float64 scratch with a float32 rounding only where the AVX code rounds, in place, chunk by chunk
+# (~110 array passes per 16 values, ~3x faster than the op-for-op version).
+# It relies on its inputs being _float24 uniforms, 2^24 possible values per lane, a domain small
+# enough to check exhaustively: for all of them, every contraction's double sum p + c rounds to
+# float32 like the fused instruction (so no midpoint repair), and the results equal both the
+# op-for-op version and torch's own randn (fed every value through a crafted engine state).
+# Steps that go beyond a plain emulation, all exact or checked that way, are marked [domain].
+
+_BM_BLOCKS = 2048       # 16-blocks per chunk: fewer, larger passes beat fitting the scratch
+                        # (~1 MB) in L2; measured 512..3072
+
+
+def _k32(v):
+    # 0-d arrays: ufuncs take them much faster than NumPy scalars, and unlike Python floats they
+    # keep their dtype, so float32 steps stay float32
+    return np.array(v, np.float32)
+
+
+def _k64(v):
+    return np.array(v, np.float64)
+
+
+def _ki32(v):
+    return np.array(v, np.int32)
+
+
+def _grid_k(e):
+    """1.5 * 2^(e+29): adding it rounds anything of magnitude in [2^e, 2^(e+1)) to a multiple of
+    2^(e-23), i.e. to float32 in that binade (ties to even), in one float64 add."""
+    return 1.5 * 2.0 ** (e + 29)
+
+
+_K32_ONE, _K32_HALF, _K32_M2, _K32_ZERO = _k32(1.0), _k32(0.5), _k32(-2.0), _k32(0.0)
+_K32_2M24 = _k32(2.0 ** -24)
+_KI_2P24 = np.array(1 << 24, np.int32)
+_U32_LOW24 = np.array(0xFFFFFF, np.uint32)
+_KI_SQRTHF_BITS = _ki32(int(_SQRTHF.view(np.int32)))   # 0x3F3504F3
+_KI_LOG_BIAS_RAW = _ki32(int(_SQRTHF.view(np.int32)) + (24 << 23))   # for x * 2^24 inputs
+_KI_MANT, _KI_1, _KI_NOT1 = _ki32(0x7FFFFF), _ki32(1), _ki32(-2)
+_KI_23, _KI_31 = _ki32(23), _ki32(31)
+_KU_29, _KU_30 = np.array(29, np.uint32), np.array(30, np.uint32)
+_KI_MSB = _ki32(-(1 << 31))
+_K64_LOG_P = [_k64(p) for p in _LOG_P]
+_K32_Q1, _K32_Q2 = _k32(_LOG_Q1), _k32(_LOG_Q2)
+_K32_2PI, _K32_FOPI = _k32(_f(_TWO_PI_F64)), _k32(_FOPI)
+_K32_2PI_2M24 = _k32(float(_f(_TWO_PI_F64)) * 2.0 ** -24)    # exact: a power-of-two scaling
+_K64_DPSUM = _k64(float(_DP1) + float(_DP2) + float(_DP3))     # exact: 48 bits
+# [domain] cos: C0*z + C1 lies in [2^-10, 2^-9) in magnitude, sin: S0*z + S1 in [2^-7, 2^-6)
+_KC, _KS = _grid_k(-10), _grid_k(-7)
+_K64_C0, _K64_C1K, _K64_KC, _K64_C2 = (_k64(_COS_P[0]), _k64(float(_COS_P[1]) + _KC), _k64(_KC),
+                                       _k64(_COS_P[2]))
+_K64_S0, _K64_S1K, _K64_KS, _K64_S2 = (_k64(_SIN_P[0]), _k64(float(_SIN_P[1]) + _KS), _k64(_KS),
+                                       _k64(_SIN_P[2]))
+_K64_HALF = _k64(0.5)
+
+
+class _BMScratch:
+    """Lane-sized scratch for _normal_fill16_f32 (h lanes: h/8 blocks of 16 values)."""
+    __slots__ = ("C", "Ci", "Cv", "D0", "D1", "D2", "E", "IB", "IBu", "J", "Ju", "R", "Ri", "Rv",
+                 "S", "Si", "Sv", "T", "Ti", "W", "W64", "Wb", "X", "Xi", "Z", "h", "rbias")
+
+    def __init__(self, h, arrays=None):
+        self.h = h
+        if arrays is None:
+            arrays = ([np.empty(h, np.float32) for _ in range(7)]
+                      + [np.empty(h, np.int32) for _ in range(2)]
+                      + [np.empty(h) for _ in range(3)])
+        (self.R, self.X, self.Z, self.E, self.T, self.S, self.C, self.J, self.IB,
+         self.D0, self.D1, self.D2) = arrays
+        self.Ri, self.Xi, self.Si, self.Ci, self.Ti = (
+            a.view(np.int32) for a in (self.R, self.X, self.S, self.C, self.T))
+        self.Ju, self.IBu = self.J.view(np.uint32), self.IB.view(np.uint32)
+        self.Rv, self.Sv, self.Cv = (a.view("V32") for a in (self.R, self.S, self.C))  # 8 lanes
+        self.W = None                      # raw words as uint32 (_bm_load_raw)
+        self.rbias = None                  # bits offset of R (see the loaders)
+        self.W64 = self.Wb = None          # int64 / bool scratch of the general fma(x, std, mean)
+
+    def head(self, h):
+        """The first h lanes of every buffer."""
+        return _BMScratch(h, [a[:h] for a in (self.R, self.X, self.Z, self.E, self.T, self.S,
+                                              self.C, self.J, self.IB, self.D0, self.D1,
+                                              self.D2)])
+
+
+def _normal_fill16_f32(u, out, mean, std, gen=None):
+    """NormalFill16<float> into out (1-D float32, 16*blocks values) from float32 uniforms u (from
+    _float24, same length) or, with u=None, from as many fresh draws of gen, taken chunk by chunk
+    (the same stream as _float24(gen, out.size), without the full-size temporaries)."""
+    nblk = out.size // 16
+    if not nblk:
+        return
+    bc = min(nblk, _BM_BLOCKS)
+    buf = _BMScratch(8 * bc)
+    std, mean = _f(std), _f(mean)
+    mode = "add" if std == 1 else "mul" if mean == 0 else "fma"
+    k_std, k_mean = _k32(std), _k32(mean)
+    ov = out.view("V32").reshape(nblk, 2)
+    uv = None if u is None else u.view("V32").reshape(nblk, 2)
+    for b0 in range(0, nblk, bc):
+        b1 = min(b0 + bc, nblk)
+        sc = buf if b1 - b0 == bc else buf.head(8 * (b1 - b0))
+        if uv is None:
+            _bm_load_raw(sc, gen._random(16 * (b1 - b0)))
+        else:
+            _bm_load_uniform(sc, uv[b0:b1])
+        _bm_chunk(sc, ov[b0:b1], mode, k_mean, k_std)
+
+
+def _bm_load_uniform(b, src):
+    """R = 1 - u (lanes 0-7), S = theta = 2 pi u (lanes 8-15); src: (blocks, 2) 8-lane rows."""
+    b.Rv[...] = src[:, 0]
+    np.subtract(_K32_ONE, b.R, b.R)              # exact
+    b.rbias = _KI_SQRTHF_BITS
+    b.Sv[...] = src[:, 1]
+    np.multiply(b.S, _K32_2PI, b.S)
+
+
+def _bm_load_raw(b, raw):
+    """_bm_load_uniform from raw random() words: u = m * 2^-24 with m the low 24 bits, so
+    1 - u = (2^24 - m) * 2^-24 and 2 pi u = m * (2 pi * 2^-24), each rounded once like the
+    float32 ops."""
+    if b.W is None or b.W.size != raw.size:
+        b.W = np.empty(raw.size, np.uint32)
+    W = b.W
+    W[...] = raw
+    np.bitwise_and(W, _U32_LOW24, W)
+    Wv = W.view("V32").reshape(-1, 2)
+    b.IB.view("V32")[...] = Wv[:, 0]
+    b.J.view("V32")[...] = Wv[:, 1]
+    np.subtract(_KI_2P24, b.IB, b.IB)
+    b.R[...] = b.IB                              # 2^24 - m: R is (1 - u) * 2^24 ...
+    b.rbias = _KI_LOG_BIAS_RAW                   # ... which _bm_chunk's bit steps allow for
+    b.S[...] = b.J
+    np.multiply(b.S, _K32_2PI_2M24, b.S)
+
+
+def _bm_chunk(b, dst, mode, k_mean, k_std):
+    """One chunk, R and S loaded: normals into dst, (blocks, 2) views of 8-lane rows."""
+    mul, add, sub = np.multiply, np.add, np.subtract
+    band, bxor, shl, shr = np.bitwise_and, np.bitwise_xor, np.left_shift, np.right_shift
+    R, X, Z, E, T, S, C, J, IB = b.R, b.X, b.Z, b.E, b.T, b.S, b.C, b.J, b.IB
+    D0, D1, D2 = b.D0, b.D1, b.D2
+    P = _K64_LOG_P
+
+    # -- radius = sqrt(-2 * log256_ps(1 - u)) on lanes 0-7 --
+    # frexp with the mantissa folded into [sqrt(.5), sqrt(2)) (Cephes' `x < SQRTHF` branch):
+    # e and x come out exactly as the masked AVX steps give them
+    sub(b.Ri, b.rbias, IB)
+    band(IB, _KI_MANT, b.Xi)
+    add(b.Xi, _KI_SQRTHF_BITS, b.Xi)
+    shr(IB, _KI_23, IB)
+    E[...] = IB                          # e
+    sub(X, _K32_ONE, X)                  # x
+    mul(X, X, Z)                         # z = x * x
+    D0[...] = X
+    mul(D0, P[0], D1)                    # y = fma(p0, x, p1)
+    add(D1, P[1], D1)
+    for p in P[2:]:                      # y = fma(y, x, p): exact product, double sum, round
+        R[...] = D1
+        D1[...] = R
+        mul(D1, D0, D1)
+        add(D1, p, D1)
+    R[...] = D1
+    mul(R, X, R)                         # y = y * x
+    mul(E, _K32_Q1, T)                   # y = fma(y, z, e * q1)
+    D1[...] = R
+    D2[...] = Z
+    mul(D1, D2, D1)
+    D0[...] = T
+    add(D1, D0, D1)
+    R[...] = D1
+    mul(Z, _K32_HALF, Z)                 # y = fma(-z, 0.5, y): the product is exact
+    sub(R, Z, R)
+    add(R, X, R)                         # fma(e, q2, x + y): e * q2 is exact
+    mul(E, _K32_Q2, E)
+    add(R, E, R)
+    mul(R, _K32_M2, R)
+    np.sqrt(R, R)
+
+    # -- sincos256_ps(2 pi u) on lanes 8-15 (theta >= 0: the input sign bit is always clear) --
+    mul(S, _K32_FOPI, T)
+    J[...] = T                           # cvttps: truncation
+    add(J, _KI_1, J)
+    band(J, _KI_NOT1, J)
+    # x = fma(y, dp1, x); x = fma(y, dp2, x); x = fma(y, dp3, x) with y = j <= 8: the first two
+    # are exact (y * dp1, y * dp2 and the sums fit in 24 bits), and theta + j * (dp1 + dp2 + dp3)
+    # is exact in double, so the three steps are one rounding of it
+    D0[...] = S
+    D1[...] = J
+    mul(D1, _K64_DPSUM, D1)
+    add(D0, D1, D0)
+    S[...] = D0
+    D0[...] = S                          # x (double copy)
+    mul(S, S, Z)                         # z
+    D1[...] = Z
+    mul(D1, _K64_C0, D2)                 # cos: fma(c0, z, c1), rounded by _grid_k's add/sub
+    add(D2, _K64_C1K, D2)
+    sub(D2, _K64_KC, D2)
+    mul(D2, D1, D2)                      # fma(y, z, c2)
+    add(D2, _K64_C2, D2)
+    C[...] = D2
+    mul(C, Z, C)                         # y * z
+    D2[...] = C                          # fma(y, z, -(z * 0.5)) as (y - 0.5) * z [domain]
+    sub(D2, _K64_HALF, D2)
+    mul(D2, D1, D2)
+    C[...] = D2
+    add(C, _K32_ONE, C)
+    mul(D1, _K64_S0, D2)                 # sin: fma(s0, z, s1), rounded by _grid_k's add/sub
+    add(D2, _K64_S1K, D2)
+    sub(D2, _K64_KS, D2)
+    mul(D2, D1, D2)                      # fma(y, z, s2)
+    add(D2, _K64_S2, D2)
+    S[...] = D2
+    mul(S, Z, S)                         # y * z
+    D2[...] = S                          # fma(y, x, x)
+    mul(D2, D0, D2)
+    add(D2, D0, D2)
+    S[...] = D2
+    # polynomial swap where j & 2, sign of sin from j & 4, of cos from (j + 2) & 4, which for
+    # even j is (j & 4) ^ (j & 2): bit masks on the float bits
+    Si, Ci, Ti = b.Si, b.Ci, b.Ti
+    shl(b.Ju, _KU_30, b.IBu)
+    shr(IB, _KI_31, IB)                  # all ones where j & 2
+    bxor(Si, Ci, Ti)
+    band(Ti, IB, Ti)                     # sin ^ cos where swapped, else 0
+    shl(b.Ju, _KU_29, b.Ju)
+    band(J, _KI_MSB, J)                  # sign bit where j & 4
+    bxor(Ti, J, Ti)
+    bxor(Si, Ti, Si)
+    bxor(Ci, Ti, Ci)
+    band(IB, _KI_MSB, IB)
+    bxor(Ci, IB, Ci)
+
+    mul(C, R, C)                         # radius * cos, radius * sin
+    mul(S, R, S)
+    if mode == "add":                    # fma(x, 1, mean)
+        add(C, k_mean, C)
+        add(S, k_mean, S)
+    elif mode == "mul":                  # fma(x, std, 0): + 0 turns -0 into +0
+        for V in (C, S):
+            mul(V, k_std, V)
+            add(V, _K32_ZERO, V)
+    else:
+        for V in (C, S):
+            _fma32_lanes(b, V, k_std, k_mean)
+    dst[:, 0] = b.Cv
+    dst[:, 1] = b.Sv
+
+
+def _fma32_lanes(b, V, k_std, k_mean):
+    """V = fma(V, std, mean) in place on float32 lanes, with _fma32's midpoint repair."""
+    if b.W64 is None:
+        b.W64, b.Wb = np.empty(b.h, np.int64), np.empty(b.h, np.bool_)
+    s, t, hit = b.D0, b.W64, b.Wb
+    s[...] = V
+    np.multiply(s, k_std, s)             # float32 * float32: exact in double
+    np.add(s, k_mean, s)
+    np.bitwise_and(s.view(np.int64), _I64_LOW29, t)
+    np.equal(t, _I64_MID29, hit)
+    if hit.any():
+        mid = np.flatnonzero(hit)
+        pm = V[mid].astype(np.float64) * float(k_std)
+        s[mid] = _round_to_odd_sum(pm, np.full(pm.shape, float(k_mean)))
+    V[...] = s
 
 
 def _box_muller16_f64(u, mean, std):
@@ -487,11 +780,60 @@ def uniform(gen, shape, npdtype, low=0.0, high=1.0):
         v[v == high] = low
         return v.reshape(shape)
     frm, to = np.float32(low), np.float32(high)
+    if dt == _F32:
+        return _uniform_f32(gen, n, frm, to).reshape(shape)
     v = _fma_scalar_args(_float24(gen, n), to - frm, frm, _fma32)   # opmath: float
     v = _from_double(v, dt)
     to_s, frm_s = _from_double(to, dt), _from_double(frm, dt)
     v[v == to_s] = frm_s
     return v.reshape(shape)
+
+
+def _uniform_f32(gen, n, frm, to):
+    """uniform()'s float32 values, chunk by chunk from the raw words: x = m * 2^-24 (m the low
+    24 bits), fma(x, to - from, from) as _fma_scalar_args does it, `to` -> `from`."""
+    rng = to - frm
+    mode = "add" if rng == 1 else "mul" if frm == 0 else "fma"
+    out = np.empty(n, np.float32)
+    k = max(1, min(n, _FMA_CHUNK))
+    W, hit = np.empty(k, np.uint32), np.empty(k, np.bool_)
+    Wi = W.view(np.int32)
+    k_frm, k_rng, k_to = _k32(frm), _k32(rng), _k32(to)
+    if mode == "fma":
+        D, I = np.empty(k), np.empty(k, np.int64)
+        k_scale, k_frm64 = _k64(float(rng) * 2.0 ** -24), _k64(frm)   # m * scale: exact
+    for lo in range(0, n, k):
+        hi = min(lo + k, n)
+        if hi - lo != k:
+            W, Wi, hit = W[:hi - lo], Wi[:hi - lo], hit[:hi - lo]
+            if mode == "fma":
+                D, I = D[:hi - lo], I[:hi - lo]
+        o = out[lo:hi]
+        W[...] = gen._random(hi - lo)
+        np.bitwise_and(W, _U32_LOW24, W)
+        if mode == "fma":
+            D[...] = Wi
+            np.multiply(D, k_scale, D)
+            np.add(D, k_frm64, D)
+            np.bitwise_and(D.view(np.int64), _I64_LOW29, I)
+            np.equal(I, _I64_MID29, hit)
+            if hit.any():                    # see _fma32
+                mid = np.flatnonzero(hit)
+                pm = W[mid].astype(np.float64) * float(k_scale)
+                D[mid] = _round_to_odd_sum(pm, np.full(pm.shape, float(frm)))
+            o[...] = D
+        else:
+            o[...] = Wi
+            np.multiply(o, _K32_2M24, o)
+            if mode == "add":
+                np.add(o, k_frm, o)
+            else:
+                np.multiply(o, k_rng, o)
+                np.add(o, _K32_ZERO, o)
+        np.equal(o, k_to, hit)
+        if hit.any():
+            o[hit] = frm
+    return out
 
 
 def normal(gen, shape, npdtype, mean=0.0, std=1.0, contiguous=True):
@@ -520,12 +862,13 @@ def normal(gen, shape, npdtype, mean=0.0, std=1.0, contiguous=True):
         return out.reshape(shape)
     # float32 fills all n uniforms in place first; half/bfloat16 use a 16-float stack buffer, so
     # they draw only the full blocks before the tail.
-    u = _float24(gen, n if dt == _F32 else full)
     out = np.empty(n, np.float32)
-    out[:full] = _box_muller16_f32(u[:full].reshape(-1, 16), mean, std).reshape(-1)
+    _normal_fill16_f32(None, out[:full], mean, std, gen)
     if n != full:
-        out[n - 16:] = _box_muller16_f32(_float24(gen, 16).reshape(1, 16), mean, std)[0]
-    return _from_double(out, dt).reshape(shape)
+        if dt == _F32:
+            gen._random(n - full)             # uniforms of the ragged end, then overwritten
+        _normal_fill16_f32(None, out[n - 16:], mean, std, gen)
+    return (out if dt == _F32 else _from_double(out, dt)).reshape(shape)
 
 
 def normal_tensor(gen, mean, std, npdtype=None):
