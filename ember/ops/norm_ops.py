@@ -289,7 +289,7 @@ class NativeLayerNorm(Op):
         cdt = _compute_dtype(x)
         D = math.prod(ns)
         x2 = x.astype(cdt, copy=False).reshape(-1, D)
-        mean = x2.mean(axis=1, keepdims=True)
+        mean = (x2 @ xp.ones(D, cdt))[:, None] / max(D, 1)   # BLAS: faster than .mean(1)
         xc = x2 - mean
         var = xp.einsum("ij,ij->i", xc, xc)[:, None] / max(D, 1)
         rstd = 1.0 / xp.sqrt(var + eps)
@@ -313,25 +313,34 @@ class NativeLayerNorm(Op):
         if GRAD[0]:
             return composite_vjp(lambda x, w, b: _ln_composite(x, w, b, self.ns, self.eps),
                                  (x, w, b), needs, grad)
+        return tuple(None if r is None else _wrap(r) for r in self.vjp(grad._data))
+
+    def vjp(self, grad):
+        x, w, b = self.saved_inputs()
+        needs = self.needs_input_grad
         xa = x._data
         cdt = _compute_dtype(xa)
         D = self.D
-        g = grad._data.astype(cdt, copy=False).reshape(-1, D)
+        g = grad.astype(cdt, copy=False).reshape(-1, D)
         xhat = self.xhat
-        gw = _wrap(np.einsum("ij,ij->j", g, xhat).reshape(self.ns).astype(
-            w._data.dtype)) if needs[1] else None
-        gb = _wrap(g.sum(axis=0).reshape(self.ns).astype(b._data.dtype)) if needs[2] else None
+        xp = _xp(g)
+        # row and column sums as BLAS matrix-vector products: several times faster than
+        # NumPy's axis reductions on these shapes
+        gw = xp.einsum("ij,ij->j", g, xhat).reshape(self.ns).astype(
+            w._data.dtype) if needs[1] else None
+        gb = (xp.ones(g.shape[0], cdt) @ g).reshape(self.ns).astype(b._data.dtype) if \
+            needs[2] else None
         gx = None
         if needs[0]:
             gh = g * w._data.astype(cdt, copy=False).reshape(-1) if w is not None else g
-            a = gh.mean(axis=1, keepdims=True)
-            c = np.einsum("ij,ij->i", gh, xhat)[:, None] / D
+            a = (gh @ xp.ones(D, cdt))[:, None] / D
+            c = xp.einsum("ij,ij->i", gh, xhat)[:, None] / D
             # dx = (gh - a - xhat * c) * rstd
             dx = xhat * -c
             dx += gh
             dx -= a
             dx *= self.rstd
-            gx = _wrap(dx.reshape(xa.shape).astype(xa.dtype, copy=False))
+            gx = dx.reshape(xa.shape).astype(xa.dtype, copy=False)
         return gx, gw, gb
 
     def _release(self):
