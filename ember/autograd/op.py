@@ -460,7 +460,7 @@ def lean_unary(cls, a):
         r = fn(x)
         if r.__class__ is not ndarray:
             r = np.asarray(r)
-        # record_unary, inlined (this is the hottest recording path)
+        # the graph step (Op.apply's recording, for one floating input and output)
         node = _new(cls)
         fn = a.grad_fn
         node.next_functions = ((fn, a._out_nr),) if fn is not None else (
@@ -499,36 +499,11 @@ def lean_unary(cls, a):
 _LEAN_FLOATS = frozenset(np.dtype(t) for t in ("float16", "float32", "float64"))
 
 
-def record_unary(cls, a, r, save):
-    """The graph step of Op.apply for the lean paths of one-input elementwise ops: make a `cls`
-    node for r = f(a) (a Tensor that requires grad, r a floating array of a's dtype), keeping a
-    for backward if `save`, and return r's Tensor."""
-    node = _new(cls)
-    fn = a.grad_fn
-    node.next_functions = ((fn, a._out_nr),) if fn is not None else ((a._accumulator(), 0),)
-    node.needs_input_grad = _ONE_TRUE
-    node._in_dt = None      # grads come back in a's dtype already: nothing to cast
-    if save:
-        node._saved = (a,)
-        ver = a._ver
-        node._svers = _V0 if ver is None else (ver[0],)
-    else:
-        node._saved = None
-    node._saved_out = node._out_meta = None
-    node._seq = next(_seq)
-    t = _new(Tensor)
-    t._data = r
-    t._ver = None
-    t._rg = True
-    t.grad_fn = node
-    t._out_nr = 0
-    return t
-
-
 def record_binary(node, a, b, r, save):
-    """record_unary for two inputs: `node` (a new Op, its shapes set) becomes the grad_fn of
-    r = a op b, where a is a Tensor, b a Tensor of a's dtype or a Python number, and at least
-    one requires grad. With `save`, both inputs are kept for backward."""
+    """The graph step of Op.apply for the lean paths of binary elementwise ops: `node` (a new
+    Op, its shapes set) becomes the grad_fn of r = a op b, where a is a Tensor, b a Tensor of
+    a's dtype or a Python number, and at least one requires grad. With `save`, both inputs are
+    kept for backward. Grads come back in a's dtype already: `_in_dt` None (nothing to cast)."""
     fn = a.grad_fn
     ea = (fn, a._out_nr) if fn is not None else (
         (a._accumulator(), 0) if a._rg else _NO_EDGE)
