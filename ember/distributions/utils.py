@@ -1,0 +1,57 @@
+"""torch.distributions.utils: broadcasting of parameters, probs <-> logits, lazy_property."""
+from __future__ import annotations
+
+import numbers
+
+import ember as _e
+
+
+def broadcast_all(*values):
+    """Tensors broadcast together; numbers become tensors of the first tensor's dtype (or the
+    default dtype)."""
+    if not all(isinstance(v, (_e.Tensor, numbers.Number)) for v in values):
+        raise ValueError("Input arguments must all be instances of Number, torch.Tensor or "
+                         "objects implementing __torch_function__.")
+    if not all(isinstance(v, _e.Tensor) for v in values):
+        dtype = _e.get_default_dtype()
+        for v in values:
+            if isinstance(v, _e.Tensor):
+                dtype = v.dtype
+                break
+        values = [v if isinstance(v, _e.Tensor) else _e.tensor(v, dtype=dtype) for v in values]
+    return _e.broadcast_tensors(*values)
+
+
+def clamp_probs(probs):
+    eps = _e.finfo(probs.dtype).eps
+    return probs.clamp(min=eps, max=1 - eps)
+
+
+def probs_to_logits(probs, is_binary=False):
+    ps = clamp_probs(probs)
+    if is_binary:
+        return _e.log(ps) - _e.log1p(-ps)
+    return _e.log(ps)
+
+
+def logits_to_probs(logits, is_binary=False):
+    if is_binary:
+        return _e.sigmoid(logits)
+    return _e.nn.functional.softmax(logits, dim=-1)
+
+
+class lazy_property:
+    """A property computed on first use and then kept in the instance's __dict__ (as torch's:
+    a distribution's repr lists the parameters computed so far)."""
+
+    def __init__(self, wrapped):
+        self.wrapped = wrapped
+        self.__doc__ = wrapped.__doc__
+
+    def __get__(self, instance, obj_type=None):
+        if instance is None:
+            return self
+        with _e.enable_grad():
+            value = self.wrapped(instance)
+        instance.__dict__[self.wrapped.__name__] = value
+        return value
