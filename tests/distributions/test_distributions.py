@@ -60,9 +60,13 @@ PROGRAM = textwrap.dedent('''
 ''')
 
 
-def test_program_prints_what_torch_prints(tmp_path):
+PROGRAM2 = 'import torch\nfrom torch.distributions import Exponential, Laplace, OneHotCategorical, Independent, Normal\ntorch.manual_seed(0)\ne = Exponential(torch.tensor([0.5, 2.0])); print(e, e.sample(), e.rsample((2,)), e.log_prob(torch.tensor([1., 2.])), e.entropy(), e.mean, e.cdf(torch.tensor([1., 1.])), e.icdf(torch.tensor([0.5, 0.5])))\nl = Laplace(0., 2.); print(l, l.sample((3,)), l.log_prob(torch.tensor(1.)), l.entropy(), l.cdf(torch.tensor(1.)), l.icdf(torch.tensor(0.3)), l.stddev)\no = OneHotCategorical(torch.tensor([0.1, 0.2, 0.7])); print(o, o.sample(), o.sample((2,)), o.log_prob(torch.tensor([0., 0., 1.])), o.entropy(), o.mode, o.enumerate_support().shape, o.event_shape)\ni = Independent(Normal(torch.zeros(3, 2), torch.ones(3, 2)), 1); print(i, i.batch_shape, i.event_shape, i.sample().shape, i.log_prob(torch.zeros(3, 2)), i.entropy())\nfor f in [lambda: Exponential(-1.), lambda: e.log_prob(torch.tensor([-1., 1.])), lambda: Independent(Normal(0., 1.), 1), lambda: o.log_prob(torch.tensor([0.5, 0.5, 0.]))]:\n    try: print(f())\n    except Exception as ex: print(type(ex).__name__, ex)\n'
+
+
+@pytest.mark.parametrize("program", [PROGRAM, PROGRAM2])
+def test_program_prints_what_torch_prints(tmp_path, program):
     path = tmp_path / "prog.py"
-    path.write_text(PROGRAM)
+    path.write_text(program)
     t = subprocess.run([sys.executable, str(path)], capture_output=True, text=True)
     e = subprocess.run([sys.executable, "-m", "ember", "run", str(path)], capture_output=True,
                        text=True)
