@@ -639,8 +639,14 @@ def cholesky(input, upper=False):
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
-    # composite: inverse of a triangular matrix via solve (differentiable)
-    return solve(A, B) if left else solve(A.mT, B.mT).mT
+    """A X = B (or X A = B) for triangular A (see torch.linalg.solve_triangular). Only A's
+    `upper`/lower triangle is read (a unit diagonal is assumed with `unitriangular`), so the
+    gradient reaches that triangle only, as in torch. Composite: solve on the triangle."""
+    T = A.triu(1 if unitriangular else 0) if upper else A.tril(-1 if unitriangular else 0)
+    if unitriangular:
+        from .._creation import eye
+        T = T + eye(A.shape[-1], dtype=A.dtype, device=A.device)
+    return solve(T, B) if left else solve(T.mT, B.mT).mT
 
 
 class Svd(Op):
