@@ -14,10 +14,26 @@ def inv_ex(A, *, check_errors=False):
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False):
+    """(L, info) without raising for a matrix that is not positive-definite (see
+    torch.linalg.cholesky_ex): info is 0 or the order of the failing leading minor."""
     from . import return_types as RT
+    from ._tensor import _wrap
+    from .ops.linalg import cholesky_info, cholesky_error
+    import numpy as np
+    a = A._data
+    if a.__class__ is np.ndarray:
+        L, info = cholesky_info(a)
+        if info.any():
+            if check_errors:
+                raise cholesky_error(info, "linalg.cholesky_ex")
+            L = _wrap(np.asarray(L.swapaxes(-1, -2).conj() if upper else L))
+            return RT.linalg_cholesky_ex((L, _wrap(np.asarray(info))))
     from ._creation import zeros
     return RT.linalg_cholesky_ex((cholesky(A, upper=upper),
                                   zeros(A.shape[:-2], dtype=__import__("ember").int32)))
+
+
+from .ops.linalg import LinAlgError  # noqa: E402  (torch.linalg.LinAlgError)
 
 
 def vecdot(x, y, *, dim=-1):

@@ -104,6 +104,42 @@ class _OneHot(Constraint):
         return ((value == 0) | (value == 1)).all(-1) & value.sum(-1).eq(1)
 
 
+class _Square(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        import ember as _e
+        return _e.full(tuple(value.shape[:-2]), value.shape[-2] == value.shape[-1],
+                       dtype=_e.bool)
+
+
+class _Symmetric(_Square):
+    def check(self, value):
+        import ember as _e
+        square = super().check(value)
+        if not bool(square.all()):
+            return square
+        return _e.isclose(value, value.mT, atol=1e-6).all(-2).all(-1)
+
+
+class _PositiveDefinite(_Symmetric):
+    def check(self, value):
+        import ember as _e
+        sym = super().check(value)
+        if not bool(sym.all()):
+            return sym
+        return _e.linalg.cholesky_ex(value).info.eq(0)
+
+
+class _LowerCholesky(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        lower = (value.tril() == value).view(tuple(value.shape[:-2]) + (-1,)).min(-1)[0]
+        positive_diagonal = (value.diagonal(dim1=-2, dim2=-1) > 0).min(-1)[0]
+        return lower & positive_diagonal
+
+
 class _IndependentConstraint(Constraint):
     """base_constraint over the rightmost `reinterpreted_batch_ndims` dims as one event."""
 
@@ -141,3 +177,7 @@ unit_interval = _Interval(0.0, 1.0)
 integer_interval = _IntegerInterval
 simplex = _Simplex()
 independent = _IndependentConstraint
+square = _Square()
+symmetric = _Symmetric()
+positive_definite = _PositiveDefinite()
+lower_cholesky = _LowerCholesky()

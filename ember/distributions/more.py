@@ -1,14 +1,15 @@
-"""Exponential, Laplace, OneHotCategorical and Independent, as torch defines them (samples drawn
+"""Exponential, Laplace, OneHotCategorical, Independent and MultivariateNormal, as torch defines them (samples drawn
 with torch's fills: exponential_, uniform_, multinomial)."""
 from __future__ import annotations
 
+import math
 import numbers
 
 import ember as _e
 from . import constraints
 from .basic import Categorical
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import broadcast_all, lazy_property
 
 
 class Exponential(Distribution):
@@ -243,3 +244,104 @@ class Independent(Distribution):
 
     def __repr__(self):
         return self.__class__.__name__ + f"({self.base_dist}, {self.reinterpreted_batch_ndims})"
+
+
+def _precision_to_scale_tril(P):
+    # the Cholesky factor of P's inverse without forming the inverse (torch's recipe)
+    Lf = _e.linalg.cholesky(_e.flip(P, (-2, -1)))
+    L_inv = _e.transpose(_e.flip(Lf, (-2, -1)), -2, -1)
+    eye = _e.eye(P.shape[-1], dtype=P.dtype)
+    return _e.linalg.solve_triangular(L_inv, eye, upper=False)
+
+
+class MultivariateNormal(Distribution):
+    """N(loc, covariance) given by exactly one of covariance_matrix, precision_matrix or
+    scale_tril (see torch.distributions.MultivariateNormal)."""
+    arg_constraints = {"loc": constraints.real_vector,
+                       "covariance_matrix": constraints.positive_definite,
+                       "precision_matrix": constraints.positive_definite,
+                       "scale_tril": constraints.lower_cholesky}
+    support = constraints.real_vector
+    has_rsample = True
+
+    def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None,
+                 validate_args=None):
+        if loc.dim() < 1:
+            raise ValueError("loc must be at least one-dimensional.")
+        if (covariance_matrix is not None) + (scale_tril is not None) + (
+                precision_matrix is not None) != 1:
+            raise ValueError("Exactly one of covariance_matrix or precision_matrix or "
+                             "scale_tril may be specified.")
+        given = {"scale_tril": scale_tril, "covariance_matrix": covariance_matrix,
+                 "precision_matrix": precision_matrix}
+        name = next(k for k, v in given.items() if v is not None)
+        m = given[name]
+        if m.dim() < 2:
+            what = "scale_tril matrix" if name == "scale_tril" else name
+            raise ValueError(f"{what} must be at least two-dimensional, with optional leading "
+                             "batch dimensions")
+        batch_shape = _e.broadcast_shapes(tuple(m.shape[:-2]), tuple(loc.shape[:-1]))
+        setattr(self, name, m.expand(tuple(batch_shape) + (-1, -1)))
+        self.loc = loc.expand(tuple(batch_shape) + (-1,))
+        super().__init__(batch_shape, self.loc.shape[-1:], validate_args=validate_args)
+        if name == "scale_tril":
+            self._unbroadcasted_scale_tril = scale_tril
+        elif name == "covariance_matrix":
+            self._unbroadcasted_scale_tril = _e.linalg.cholesky(covariance_matrix)
+        else:
+            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+
+    def _full(self):
+        return tuple(self._batch_shape) + tuple(self._event_shape) * 2
+
+    @lazy_property
+    def scale_tril(self):
+        return self._unbroadcasted_scale_tril.expand(self._full())
+
+    @lazy_property
+    def covariance_matrix(self):
+        L = self._unbroadcasted_scale_tril
+        return _e.matmul(L, L.mT).expand(self._full())
+
+    @lazy_property
+    def precision_matrix(self):
+        L = self._unbroadcasted_scale_tril
+        L_inv = _e.linalg.solve_triangular(L, _e.eye(L.shape[-1], dtype=L.dtype), upper=False)
+        return _e.matmul(L_inv.mT, L_inv).expand(self._full())
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return self._unbroadcasted_scale_tril.pow(2).sum(-1).expand(
+            tuple(self._batch_shape) + tuple(self._event_shape))
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        eps = _e.empty(shape, dtype=self.loc.dtype).normal_()
+        return self.loc + _e.matmul(self._unbroadcasted_scale_tril, eps.unsqueeze(-1)).squeeze(-1)
+
+    def _mahalanobis(self, diff):
+        L = self._unbroadcasted_scale_tril
+        shape = _e.broadcast_shapes(tuple(L.shape[:-2]), tuple(diff.shape[:-1]))
+        L = L.expand(tuple(shape) + tuple(L.shape[-2:]))
+        x = diff.expand(tuple(shape) + (diff.shape[-1],)).unsqueeze(-1)
+        return _e.linalg.solve_triangular(L, x, upper=False).squeeze(-1).pow(2).sum(-1)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        M = self._mahalanobis(value - self.loc)
+        half_log_det = self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+        return -0.5 * (self._event_shape[0] * math.log(2 * math.pi) + M) - half_log_det
+
+    def entropy(self):
+        half_log_det = self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+        H = 0.5 * self._event_shape[0] * (1.0 + math.log(2 * math.pi)) + half_log_det
+        return H if len(self._batch_shape) == 0 else H.expand(self._batch_shape)

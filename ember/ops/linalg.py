@@ -617,9 +617,8 @@ class Cholesky(Op):
         try:
             L = _xp(a).linalg.cholesky(a)
         except np.linalg.LinAlgError:
-            raise RuntimeError("linalg.cholesky: The factorization could not be completed because "
-                               "the input is not positive-definite (the leading minor of order 1 "
-                               "is not positive-definite).") from None
+            _, info = cholesky_info(np.asarray(a))
+            raise cholesky_error(info, "linalg.cholesky") from None
         self.save_outputs(0)
         return L.swapaxes(-1, -2).conj() if upper else L
 
@@ -636,6 +635,54 @@ class Cholesky(Op):
 
 def cholesky(input, upper=False):
     return Cholesky.apply(input, upper=upper)
+
+
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a factorization or inversion that cannot be completed."""
+
+
+LinAlgError.__name__ = LinAlgError.__qualname__ = "_LinAlgError"
+
+
+def cholesky_info(a):
+    """LAPACK's unblocked Cholesky (potf2, lower) over a batch of matrices: (L, info), where
+    info is 0 or the order of the first leading minor that is not positive-definite; a failed
+    matrix keeps what potf2 leaves (its non-positive pivot on the diagonal, columns after it
+    untouched), as torch.linalg.cholesky_ex returns it."""
+    w = np.tril(np.array(a, dtype=a.dtype, copy=True))
+    n = w.shape[-1]
+    flat = w.reshape(-1, n, n)
+    info = np.zeros(flat.shape[0], np.int32)
+    for j in range(n):
+        live = info == 0
+        if not live.any():
+            break
+        m = flat[live]
+        d = m[:, j, j] - np.einsum("bk,bk->b", m[:, j, :j], m[:, j, :j].conj()).real
+        bad = ~(d > 0)
+        ok = ~bad
+        r = np.sqrt(np.where(bad, 1, d))
+        m[:, j, j] = np.where(bad, d, r)
+        below = (m[:, j + 1:, j] - np.einsum("bik,bk->bi", m[:, j + 1:, :j],
+                                              m[:, j, :j].conj())) / r[:, None]
+        m[ok, j + 1:, j] = below[ok]
+        flat[live] = m
+        idx = np.flatnonzero(live)[bad]
+        info[idx] = j + 1
+    return flat.reshape(w.shape), info.reshape(w.shape[:-2])
+
+
+def cholesky_error(info, fn):
+    """torch's error for a failed Cholesky (the first failing batch element is named)."""
+    info = np.asarray(info)
+    if info.ndim == 0:
+        order, prefix = int(info), ""
+    else:
+        k = int(np.flatnonzero(info.reshape(-1))[0])
+        order, prefix = int(info.reshape(-1)[k]), f"(Batch element {k}): "
+    return LinAlgError(f"{fn}: {prefix}The factorization could not be completed because the "
+                      f"input is not positive-definite (the leading minor of order {order} is "
+                      "not positive-definite).")
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
