@@ -561,8 +561,12 @@ class Inverse(Op):
         try:
             return _xp(a).linalg.inv(a)
         except np.linalg.LinAlgError:
-            raise RuntimeError("linalg.inv: The diagonal element 1 is zero, the inversion could "
-                               "not be completed because the input matrix is singular.") from None
+            info = lu_info(np.asarray(a)).reshape(-1)
+            k = int(np.flatnonzero(info)[0]) if info.any() else 0
+            prefix = f"(Batch element {k}): " if a.ndim > 2 else ""
+            raise LinAlgError(f"linalg.inv: {prefix}The diagonal element {int(info[k]) or 1} "
+                              "is zero, the inversion could not be completed because the input "
+                              "matrix is singular.") from None
 
     def backward(self, grad):
         inv, = self.saved_outputs()
@@ -584,8 +588,8 @@ class Solve(Op):
         try:
             x = _xp(a).linalg.solve(a, bb)
         except np.linalg.LinAlgError:
-            raise RuntimeError("torch.linalg.solve: The solver failed because the input matrix "
-                               "is singular.") from None
+            raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix "
+                              "is singular.") from None
         self.save_outputs(0)
         self.sb = b.shape
         return x[..., 0] if self.vec else x
@@ -670,6 +674,31 @@ def cholesky_info(a):
         idx = np.flatnonzero(live)[bad]
         info[idx] = j + 1
     return flat.reshape(w.shape), info.reshape(w.shape[:-2])
+
+
+def lu_info(a):
+    """LAPACK getrf's info over a batch: 0, or the 1-based index of the first exactly-zero
+    pivot of the LU factorization with partial pivoting (what torch's singular-matrix errors
+    name)."""
+    w = np.array(a, copy=True)
+    n = w.shape[-1]
+    flat = w.reshape(-1, n, n)
+    info = np.zeros(flat.shape[0], np.int32)
+    rows = np.arange(flat.shape[0])
+    for j in range(n):
+        p = j + np.argmax(np.abs(flat[:, j:, j]), axis=1)
+        pr = flat[rows, p].copy()
+        flat[rows, p] = flat[:, j]
+        flat[:, j] = pr
+        piv = flat[:, j, j]
+        zero = piv == 0
+        info[(info == 0) & zero] = j + 1
+        safe = np.where(zero, 1, piv)
+        f = flat[:, j + 1:, j] / safe[:, None]
+        f[zero] = 0
+        flat[:, j + 1:, j] = f
+        flat[:, j + 1:, j + 1:] -= f[:, :, None] * flat[:, j, None, j + 1:]
+    return info.reshape(w.shape[:-2])
 
 
 def cholesky_error(info, fn):

@@ -35,3 +35,16 @@ def test_errors_name_the_minor(a):
 def test_positive_definite_still_differentiable():
     a = np.array([[4.0, 2.0], [2.0, 3.0]])
     check(lambda T, x: T.linalg.cholesky_ex(x @ x.mT).L, [a], gradgrad=True)
+
+
+@pytest.mark.parametrize("a", [[[0., 0.], [0., 0.]], [[1., 2.], [2., 4.]],
+                               [[1., 2., 3.], [4., 5., 6.], [7., 8., 9.]],
+                               [[[1., 0.], [0., 1.]], [[1., 2.], [2., 4.]]]])
+def test_singular_inverse_names_the_zero_pivot(a):
+    check_raises(lambda T: T.linalg.inv(T.tensor(a)))
+    with pytest.raises(ember.linalg.LinAlgError):
+        ember.linalg.inv(ember.tensor(a))
+
+
+def test_singular_solve():
+    check_raises(lambda T: T.linalg.solve(T.tensor([[1., 2.], [2., 4.]]), T.ones(2)))
