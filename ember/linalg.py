@@ -8,8 +8,29 @@ from .ops.reduction import vector_norm
 
 
 def inv_ex(A, *, check_errors=False):
+    """(inverse, info) without raising for a singular matrix (see torch.linalg.inv_ex): info
+    is 0 or the index of the zero pivot. Where info is not 0 the inverse is undefined; torch
+    leaves LAPACK's garbage there, ember fills NaN."""
     from . import return_types as RT
     from ._creation import zeros
+    from ._tensor import _wrap
+    from .ops.linalg import lu_info
+    import numpy as np
+    a = A._data
+    if a.__class__ is np.ndarray and a.ndim >= 2 and a.shape[-1] == a.shape[-2]:
+        info = lu_info(a)
+        if info.any():
+            if check_errors:
+                try:
+                    inv(A)
+                except LinAlgError as e:   # torch's text, under inv_ex's name
+                    raise LinAlgError(str(e).replace("linalg.inv:", "linalg.inv_ex:", 1)) \
+                        from None
+            out = np.full(a.shape, np.nan, dtype=a.dtype)
+            ok = (info == 0)
+            if ok.any():
+                out[ok] = np.linalg.inv(a[ok])
+            return RT.linalg_inv_ex((_wrap(out), _wrap(np.asarray(info))))
     return RT.linalg_inv_ex((inv(A), zeros(A.shape[:-2], dtype=__import__("ember").int32)))
 
 

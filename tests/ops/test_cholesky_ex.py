@@ -48,3 +48,14 @@ def test_singular_inverse_names_the_zero_pivot(a):
 
 def test_singular_solve():
     check_raises(lambda T: T.linalg.solve(T.tensor([[1., 2.], [2., 4.]]), T.ones(2)))
+
+
+def test_inv_ex_reports_info_instead_of_raising():
+    a = [[[1., 0.], [0., 2.]], [[1., 2.], [2., 4.]]]
+    t = torch.linalg.inv_ex(torch.tensor(a))
+    e = ember.linalg.inv_ex(ember.tensor(a))
+    assert np.array_equal(e.info.numpy(), t.info.numpy())
+    np.testing.assert_allclose(e.inverse.numpy()[0], t.inverse.numpy()[0])
+    assert np.isnan(e.inverse.numpy()[1]).all()    # undefined there (torch: LAPACK's garbage)
+    check_raises(lambda T: T.linalg.inv_ex(T.tensor(a), check_errors=True))
+    check(lambda T, x: T.linalg.inv_ex(x).inverse, [np.array([[2.0, 1.0], [1.0, 3.0]])])
