@@ -1,4 +1,5 @@
-"""Batch normalization layers: BatchNorm1d/2d/3d (torch.nn.modules.batchnorm).
+"""Batch normalization layers: BatchNorm1d/2d/3d, their Lazy* variants and SyncBatchNorm
+(torch.nn.modules.batchnorm).
 
 _NormBase holds what batch and instance norm share: the affine parameters and the
 running_mean / running_var / num_batches_tracked buffers. forward picks batch or running
@@ -8,9 +9,11 @@ from __future__ import annotations
 
 from ... import _creation as C
 from ... import int64 as _long
+from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
@@ -127,22 +130,60 @@ class BatchNorm3d(_BatchNorm):
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
 
 
-class _LazyUnsupported:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError(f"ember does not implement nn.{type(self).__name__} (lazy "
-                                  "modules) yet; give num_features explicitly")
+class _LazyNormBase(LazyModuleMixin, _NormBase):
+    """num_features from the first input's dim 1; see torch's _LazyNormBase."""
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 device=None, dtype=None, *, bias=True):
+        # built without affine/stats (nothing allocated), then the placeholders
+        super().__init__(0, eps, momentum, False, False, device=device, dtype=dtype,
+                         bias=False)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if self.affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if self.track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = C.tensor(0, dtype=_long, device=device)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        if self.has_uninitialized_params():
+            # torch reads dim 1 even for unbatched instance-norm input
+            self.num_features = input.shape[1]
+            with no_grad():
+                if self.affine:
+                    self.weight.materialize((self.num_features,))
+                    if self.bias is not None:
+                        self.bias.materialize((self.num_features,))
+                if self.track_running_stats:
+                    self.running_mean.materialize((self.num_features,))
+                    self.running_var.materialize((self.num_features,))
+                self.reset_parameters()
 
 
-class LazyBatchNorm1d(_LazyUnsupported, BatchNorm1d):
-    pass
+class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):
+    """BatchNorm1d with num_features from the first input; see torch.nn.LazyBatchNorm1d."""
+    cls_to_become = BatchNorm1d
+    _check_input_dim = BatchNorm1d._check_input_dim
 
 
-class LazyBatchNorm2d(_LazyUnsupported, BatchNorm2d):
-    pass
+class LazyBatchNorm2d(_LazyNormBase, _BatchNorm):
+    """BatchNorm2d with num_features from the first input; see torch.nn.LazyBatchNorm2d."""
+    cls_to_become = BatchNorm2d
+    _check_input_dim = BatchNorm2d._check_input_dim
 
 
-class LazyBatchNorm3d(_LazyUnsupported, BatchNorm3d):
-    pass
+class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
+    """BatchNorm3d with num_features from the first input; see torch.nn.LazyBatchNorm3d."""
+    cls_to_become = BatchNorm3d
+    _check_input_dim = BatchNorm3d._check_input_dim
 
 
 class SyncBatchNorm(_BatchNorm):

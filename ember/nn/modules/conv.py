@@ -1,4 +1,5 @@
-"""Convolution modules (torch.nn.modules.conv): Conv1d/2d/3d and ConvTranspose1d/2d/3d.
+"""Convolution modules (torch.nn.modules.conv): Conv1d/2d/3d, ConvTranspose1d/2d/3d and their
+Lazy* variants (in_channels taken from the first input).
 
 Weights are created empty and filled by reset_parameters() exactly as torch does; non-zero
 padding modes pad with F.pad first and convolve unpadded, as torch does. The work is in
@@ -9,13 +10,16 @@ from __future__ import annotations
 import math
 
 from ..._creation import empty
+from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-           "ConvTranspose3d"]
+           "ConvTranspose3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d"]
 
 
 def _reverse_repeat_tuple(t, n):
@@ -231,3 +235,86 @@ def _make_transpose(nsp, tup, fn, name):
 ConvTranspose1d = _make_transpose(1, F._single, F.conv_transpose1d, "ConvTranspose1d")
 ConvTranspose2d = _make_transpose(2, F._pair, F.conv_transpose2d, "ConvTranspose2d")
 ConvTranspose3d = _make_transpose(3, F._triple, F.conv_transpose3d, "ConvTranspose3d")
+
+
+class _LazyConvXdMixin(LazyModuleMixin):
+    """in_channels from the first input: materialize weight/bias, then reset_parameters."""
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        if self.has_uninitialized_params():
+            self.in_channels = self._get_in_channels(input)
+            if self.in_channels % self.groups != 0:
+                raise ValueError("in_channels must be divisible by groups")
+            with no_grad():
+                if self.transposed:
+                    shape = (self.in_channels, self.out_channels // self.groups,
+                             *self.kernel_size)
+                else:
+                    shape = (self.out_channels, self.in_channels // self.groups,
+                             *self.kernel_size)
+                self.weight.materialize(shape)
+                if self.bias is not None:
+                    self.bias.materialize((self.out_channels,))
+                self.reset_parameters()
+
+    def _get_in_channels(self, input):
+        nd = self._num_spatial + 1  # channels + spatial, no batch
+        if input.dim() not in (nd, nd + 1):
+            raise RuntimeError(f"Expected {nd}D (unbatched) or {nd + 1}D (batched) input to "
+                               f"{self.__class__.__name__}, but got input of size: "
+                               f"{input.shape}")
+        return input.shape[1] if input.dim() == nd + 1 else input.shape[0]
+
+    def _lazy_placeholders(self, out_channels, bias, device, dtype):
+        # the eager __init__ ran with in=out=0 and no bias; swap in the placeholders
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+
+def _make_lazy_conv(base, nsp):
+    class LazyConv(_LazyConvXdMixin, base):
+        cls_to_become = base
+        _num_spatial = nsp
+
+        def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                     groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+            super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                             padding_mode, device, dtype)
+            self._lazy_placeholders(out_channels, bias, device, dtype)
+    name = "Lazy" + base.__name__
+    LazyConv.__name__ = LazyConv.__qualname__ = name
+    LazyConv.__doc__ = (f"{base.__name__} with in_channels from the first input; see "
+                        f"torch.nn.{name}.")
+    return LazyConv
+
+
+def _make_lazy_transpose(base, nsp):
+    class LazyConvT(_LazyConvXdMixin, base):
+        cls_to_become = base
+        _num_spatial = nsp
+
+        def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                     groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
+                     dtype=None):
+            super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                             dilation, padding_mode, device, dtype)
+            self._lazy_placeholders(out_channels, bias, device, dtype)
+    name = "Lazy" + base.__name__
+    LazyConvT.__name__ = LazyConvT.__qualname__ = name
+    LazyConvT.__doc__ = (f"{base.__name__} with in_channels from the first input; see "
+                         f"torch.nn.{name}.")
+    return LazyConvT
+
+
+LazyConv1d = _make_lazy_conv(Conv1d, 1)
+LazyConv2d = _make_lazy_conv(Conv2d, 2)
+LazyConv3d = _make_lazy_conv(Conv3d, 3)
+LazyConvTranspose1d = _make_lazy_transpose(ConvTranspose1d, 1)
+LazyConvTranspose2d = _make_lazy_transpose(ConvTranspose2d, 2)
+LazyConvTranspose3d = _make_lazy_transpose(ConvTranspose3d, 3)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 
 from .. import functional as F
-from .batchnorm import _LazyUnsupported, _NormBase
+from .batchnorm import _LazyNormBase, _NormBase
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d",
            "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
@@ -104,13 +104,22 @@ class InstanceNorm3d(_InstanceNorm):
             raise ValueError(f"expected 4D or 5D input (got {input.dim()}D input)")
 
 
-class LazyInstanceNorm1d(_LazyUnsupported, InstanceNorm1d):
-    pass
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    """InstanceNorm1d with num_features from the first input; see torch.nn.LazyInstanceNorm1d."""
+    cls_to_become = InstanceNorm1d
+    _get_no_batch_dim = InstanceNorm1d._get_no_batch_dim
+    _check_input_dim = InstanceNorm1d._check_input_dim
 
 
-class LazyInstanceNorm2d(_LazyUnsupported, InstanceNorm2d):
-    pass
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    """InstanceNorm2d with num_features from the first input; see torch.nn.LazyInstanceNorm2d."""
+    cls_to_become = InstanceNorm2d
+    _get_no_batch_dim = InstanceNorm2d._get_no_batch_dim
+    _check_input_dim = InstanceNorm2d._check_input_dim
 
 
-class LazyInstanceNorm3d(_LazyUnsupported, InstanceNorm3d):
-    pass
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    """InstanceNorm3d with num_features from the first input; see torch.nn.LazyInstanceNorm3d."""
+    cls_to_become = InstanceNorm3d
+    _get_no_batch_dim = InstanceNorm3d._get_no_batch_dim
+    _check_input_dim = InstanceNorm3d._check_input_dim

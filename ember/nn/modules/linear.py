@@ -1,4 +1,4 @@
-"""Linear layers: Identity, Linear, Bilinear (torch.nn.modules.linear).
+"""Linear layers: Identity, Linear, Bilinear, LazyLinear (torch.nn.modules.linear).
 
 Parameters are created empty and filled by reset_parameters() with torch's draws (nn/init.py),
 so after the same manual_seed the weights equal torch's.
@@ -8,9 +8,11 @@ from __future__ import annotations
 import math
 
 from ..._creation import empty
+from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
@@ -93,8 +95,28 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
-    """Linear whose in_features is taken from the first input."""
+class LazyLinear(LazyModuleMixin, Linear):
+    """Linear whose in_features is taken from the first input; see torch.nn.LazyLinear."""
+    cls_to_become = Linear
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
-        raise NotImplementedError("ember does not implement nn.LazyLinear (lazy modules) yet")
+        # a 0x0 Linear without bias, then placeholders (nothing is drawn from the RNG yet)
+        super().__init__(0, 0, False)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_features = out_features
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        """Materialize weight (out_features, input.shape[-1]) and bias, then initialise them."""
+        if self.has_uninitialized_params():
+            with no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
