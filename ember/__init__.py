@@ -76,6 +76,10 @@ from .ops.composite import (addcmul, addcdiv, hypot, logaddexp, logaddexp2, xlog
                             logcumsumexp, quantile, nanquantile, cov, corrcoef, relu, relu_,
                             softmax, log_softmax, is_same_size, put, meshgrid,
                             cartesian_prod, block_diag, unravel_index)
+from .ops.extra import (isin, bucketize, searchsorted, histogram, tril_indices, triu_indices,
+                        combinations, vander, trapezoid, cumulative_trapezoid, complex, polar,
+                        view_as_real, view_as_complex, typename, set_float32_matmul_precision,
+                        get_float32_matmul_precision)
 from . import linalg, cuda, accelerator, autograd, backend
 
 # torch's top-level in-place functions (torch.sin_(t) is t.sin_())
