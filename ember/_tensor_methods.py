@@ -203,8 +203,24 @@ def install():
     T.is_set_to = lambda self, other: self._data is other._data
     T.conj = lambda self: E._r(self._data.conj()) if self.is_complex() else self
     T.resolve_conj = T.resolve_neg = lambda self: self
-    T.real = property(lambda self: E._r(self._data.real) if self.is_complex() else self)
-    T.imag = property(lambda self: E._r(self._data.imag))
+    def _real(self):
+        # torch: select(view_as_real(self), -1, 0), a differentiable view sharing memory
+        if not self.is_complex():
+            return self
+        from .ops.extra import view_as_real
+        return S.select(view_as_real(self), -1, 0)
+
+    def _imag(self):
+        if not self.is_complex():
+            raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+        from .ops.extra import view_as_real
+        return S.select(view_as_real(self), -1, 1)
+    T.real = property(_real)
+    T.imag = property(_imag)
+
+    # methods torch has for ops in ember/ops/extra.py
+    from .ops import extra as X
+    T.histogram = X.histogram
 
     # in-place twins
     T.add_ = IP.add_

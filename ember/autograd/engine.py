@@ -335,7 +335,7 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
                     if dts is not None:
                         dt = dts[0]
                         if dt is not None and res.dtype is not dt and res.dtype != dt:
-                            res = res.astype(dt)
+                            res = _cast_grad(res, dt)
                     if nxt is not None:
                         c = deps[nxt] - 1
                         deps[nxt] = c
@@ -379,7 +379,7 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
                         g = _as_array_grad(g) if fast else _as_tensor_grad(g, dt)
                     if dt is not None and g.__class__ is ndarray and g.dtype is not dt and \
                             g.dtype != dt:
-                        g = g.astype(dt)
+                        g = _cast_grad(g, dt)
                 c = deps[nxt] - 1
                 deps[nxt] = c
                 if need is not None and not need[nxt]:
@@ -419,6 +419,14 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
     return captured
 
 
+def _cast_grad(g, dt):
+    """A grad array in its input's dtype; a real input takes the real part of a complex grad
+    (as torch does, without NumPy's discarded-imaginary-part warning)."""
+    if g.dtype.kind == "c" and dt.kind != "c":
+        g = g.real
+    return g.astype(dt)
+
+
 _NO_DTS = repeat(None)   # the dtypes of a node that needs no casts (see Op._in_dt)
 
 
@@ -438,7 +446,7 @@ def _as_tensor_grad(g, dt):
     if dt is not None:
         gdt = g._data.dtype
         if gdt is not dt and gdt != dt:
-            g = g.to(_FROM_NP[dt])
+            g = (g.real if g.is_complex() and dt.kind != "c" else g).to(_FROM_NP[dt])
     return g
 
 

@@ -30,6 +30,21 @@ def _xp(a):
     return np if type(a) is ndarray else array_module(a)
 
 
+def _conj(x):
+    """conj(x) for the complex chain rule (torch's grads are conjugate Wirtinger)."""
+    if isinstance(x, Tensor):
+        return x.conj() if x._data.dtype.kind == "c" else x
+    return x.conjugate() if type(x) is complex else x
+
+
+def _arr_conj(x, g):
+    """_arr_like, conjugated when complex (the complex chain rule)."""
+    x = _arr_like(x, g)
+    if x.__class__ is ndarray:
+        return x.conj() if x.dtype.kind == "c" else x
+    return x.conjugate() if type(x) is complex else x
+
+
 def _arr_like(x, g):
     """A saved operand as an array in the gradient's dtype (numbers stay numbers), so array
     vjps compute in the same precision as the Tensor formulas (0-dim operands are weak)."""
@@ -176,19 +191,19 @@ class Mul(Op):
     def backward(self, grad):
         a, b = self.saved_inputs()
         na, nb = self.needs_input_grad
-        return (sum_to(grad * b, self.sa) if na else None,
-                sum_to(grad * a, self.sb) if nb else None)
+        return (sum_to(grad * _conj(b), self.sa) if na else None,
+                sum_to(grad * _conj(a), self.sb) if nb else None)
 
     def vjp(self, grad):
         a, b = self.saved_inputs()
         na, nb = self.needs_input_grad
         ga = gb = None
         if na:
-            ga = grad * _arr_like(b, grad)
+            ga = grad * _arr_conj(b, grad)
             if ga.shape != self.sa:
                 ga = sum_to_arr(ga, self.sa)
         if nb:
-            gb = grad * _arr_like(a, grad)
+            gb = grad * _arr_conj(a, grad)
             if gb.shape != self.sb:
                 gb = sum_to_arr(gb, self.sb)
         elif na:
@@ -212,6 +227,7 @@ class Div(Op):
     def backward(self, grad):
         a, b = self.saved_inputs()
         na, nb = self.needs_input_grad
+        a, b = _conj(a), _conj(b)
         ga = sum_to(grad / b, self.sa) if na else None
         gb = sum_to(-grad * a / (b * b), self.sb) if nb else None
         return ga, gb
@@ -219,7 +235,7 @@ class Div(Op):
     def vjp(self, grad):
         a, b = self.saved_inputs()
         na, nb = self.needs_input_grad
-        a, b = _arr_like(a, grad), _arr_like(b, grad)
+        a, b = _arr_conj(a, grad), _arr_conj(b, grad)
         ga = sum_to_arr(grad / b, self.sa) if na else None
         gb = sum_to_arr(-grad * a / (b * b), self.sb) if nb else None
         return ga, gb
