@@ -235,6 +235,13 @@ class Op(Node):
         if saved is None:
             raise RuntimeError(_FREED_MSG)
         # a tensor whose version counter was never made is unmodified since it was saved
+        sv = self._svers
+        if sv is _V00:     # two tensors, both without a counter when saved (the lean paths)
+            if saved[0]._ver is None and saved[1]._ver is None:
+                return saved
+        elif sv is _V0N:   # a tensor and a number
+            if saved[0]._ver is None:
+                return saved
         if len(saved) == 1:
             v = self._svers[0]
             if v is not None:

@@ -39,6 +39,12 @@ def _conj(x):
 
 def _arr_conj(x, g):
     """_arr_like, conjugated when complex (the complex chain rule)."""
+    if x.__class__ is Tensor:   # the common case, inline
+        a = x._data
+        dt = a.dtype
+        if dt is not g.dtype and dt != g.dtype:
+            a = a.astype(g.dtype)
+        return a.conj() if a.dtype.kind == "c" else a
     x = _arr_like(x, g)
     if x.__class__ is ndarray:
         return x.conj() if x.dtype.kind == "c" else x
