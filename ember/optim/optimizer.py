@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _wrap, legacy_type_name
+from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import GRAD
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook",
@@ -74,21 +74,7 @@ def register_optimizer_step_post_hook(hook):
     return handle
 
 
-def _typename(obj):
-    """torch.typename: 'torch.FloatTensor' for tensors, the qualified type name otherwise."""
-    if isinstance(obj, Tensor):
-        return legacy_type_name(obj)
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    if module in ("", "builtins"):
-        return qualname
-    return f"{module}.{qualname}"
+from ..ops.extra import typename as _typename  # noqa: E402  (torch.typename)
 
 
 def _get_scalar_dtype(is_fused=None):

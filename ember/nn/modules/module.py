@@ -86,21 +86,7 @@ def _addindent(s_, num_spaces):
     return first + "\n" + "\n".join(rest)
 
 
-def _typename(obj):
-    """torch.typename: 'torch.FloatTensor' for tensors, 'module.QualName' otherwise."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    if module in ("", "builtins"):
-        return qualname
-    return f"{module}.{qualname}"
+from ...ops.extra import typename as _typename  # noqa: E402  (torch.typename)
 
 
 class _WrappedHook:
