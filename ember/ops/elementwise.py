@@ -1023,7 +1023,24 @@ class Sign(Op):
 
 
 class Sgn(Sign):
-    pass
+    """sign for real input; z / |z| (0 at 0) for complex, whose gradient is not zero:
+    (g - Re(g conj(s)) s) / |z| (torch's sgn_backward)."""
+
+    def forward(self, x):
+        self.cplx = x.dtype.kind == "c"
+        if self.cplx:
+            self.save_inputs(0)
+            self.save_outputs(0)
+        return Sign.forward(self, x)
+
+    def backward(self, grad):
+        if not self.cplx:
+            return grad * 0
+        x, = self.saved_inputs()
+        s, = self.saved_outputs()
+        a = x.abs()
+        r = (grad - (grad * s.conj()).real * s) / a
+        return r.masked_fill(a == 0, 0)
 
 
 class _ZeroGrad(Op):

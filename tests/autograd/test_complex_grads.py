@@ -44,3 +44,19 @@ def test_real_imag_are_views():
         assert d.tolist() == [5 + 2j, 15 - 1j]
         x = T.tensor([1.0])
         assert x.real is x
+
+
+def test_sgn_and_abs_second_order():
+    z0 = np.array([1 + 2j, -0.5 + 0.3j, 2 - 1j, 0j])
+    g0 = np.array([0.3 - 0.7j, 1 + 1j, -2 + 0.5j, 1j])
+    out = {}
+    for T in (torch, ember):
+        z = T.tensor(z0, requires_grad=True)
+        (g1,) = T.autograd.grad(T.sgn(z), z, T.tensor(g0))
+        w = T.tensor(z0[::-1].copy(), requires_grad=True)
+        (ga,) = T.autograd.grad((w * 2).abs().sum(), w, create_graph=True)
+        (gg,) = T.autograd.grad(ga.abs().sum() + (ga * ga.conj()).real.sum(), w)
+        out[T] = (g1.detach().numpy(), gg.numpy(), type(T.sgn(z).grad_fn).__name__)
+    np.testing.assert_allclose(out[ember][0], out[torch][0], rtol=1e-12)
+    np.testing.assert_allclose(out[ember][1], out[torch][1], rtol=1e-10, atol=1e-12)
+    assert out[ember][2] == out[torch][2]
