@@ -136,7 +136,17 @@ def _real_of(dt):
     return np.dtype(np.float64) if dt in (np.complex128, np.float64) else np.dtype(np.float32)
 
 
-def _prep(x, s, dim, real_only=False, fname="fft"):
+def _dims(nd, s, dim):
+    """The transformed dims: `dim` wrapped, or the last len(s) dims, or all of them."""
+    if dim is None:
+        return tuple(range(nd - len(s), nd)) if s is not None else tuple(range(nd))
+    dims = tuple(wrap_dim(d, nd) for d in ((dim,) if isinstance(dim, int) else dim))
+    if s is not None and len(s) != len(dims):
+        raise RuntimeError("When given, dim and shape arguments must have the same length")
+    return dims
+
+
+def _prep(x, s, dim, fname="fft"):
     """Promote to a floating/complex tensor, normalise dims, and zero-pad or trim each
     transformed dim to its requested size (differentiably, through ember ops)."""
     if not isinstance(x, Tensor):
@@ -145,12 +155,7 @@ def _prep(x, s, dim, real_only=False, fname="fft"):
     if not (x.is_floating_point() or x.is_complex()):
         x = x.to(_e.get_default_dtype())
     nd = x.dim()
-    if dim is None:
-        dims = tuple(range(nd - len(s), nd)) if s is not None else tuple(range(nd))
-    else:
-        dims = tuple(wrap_dim(d, nd) for d in ((dim,) if isinstance(dim, int) else dim))
-        if s is not None and len(s) != len(dims):
-            raise RuntimeError("When given, dim and shape arguments must have the same length")
+    dims = _dims(nd, s, dim)
     if s is not None:
         for d, n in zip(dims, s):
             if n == -1:
@@ -245,12 +250,7 @@ def _c2r(input, s, dim, norm, fname):
     if not x.is_complex():
         x = x.to(_e.complex128 if x.dtype == _e.float64 else _e.complex64)
     nd = x.dim()
-    if dim is None:
-        dims = tuple(range(nd - len(s), nd)) if s is not None else tuple(range(nd))
-    else:
-        dims = tuple(wrap_dim(d, nd) for d in ((dim,) if isinstance(dim, int) else dim))
-        if s is not None and len(s) != len(dims):
-            raise RuntimeError("When given, dim and shape arguments must have the same length")
+    dims = _dims(nd, s, dim)
     last = dims[-1]
     if s is not None and s[-1] != -1:
         last_size = s[-1]

@@ -10,6 +10,7 @@ import numpy as np
 
 import ember as _e
 from .autograd.op import Op
+from .ops._broadcast import sum_to
 
 erf, erfc, erfinv, exp2, expm1, log1p = _e.erf, _e.erfc, _e.erfinv, _e.exp2, _e.expm1, _e.log1p
 digamma, sinc, round, logit, logsumexp, xlogy = (_e.digamma, _e.sinc, _e.round, _e.logit,
@@ -108,10 +109,10 @@ class SpecialXlog1Py(Op):
         nx, ny = self.needs_input_grad
         gx = gy = None
         if nx:
-            gx = _sum_to(grad * _e.log1p(y) if isinstance(y, _e.Tensor) else
-                         grad * math.log1p(y), x.shape)
+            gx = sum_to(grad * _e.log1p(y) if isinstance(y, _e.Tensor) else
+                        grad * math.log1p(y), x.shape)
         if ny:
-            gy = _sum_to(grad * x / (y + 1), y.shape)
+            gy = sum_to(grad * x / (y + 1), y.shape)
         return gx, gy
 
 
@@ -141,11 +142,6 @@ class _Xlog1pyScalarOther(Op):
 
     def backward(self, grad):
         return grad * math.log1p(self.y)
-
-
-def _sum_to(g, shape):
-    from .ops._broadcast import sum_to
-    return sum_to(g, tuple(shape))
 
 
 def xlog1py(input, other, *, out=None):

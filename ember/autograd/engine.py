@@ -20,7 +20,7 @@ import numpy as np
 
 from .._dtype import _FROM_NP
 from .grad_mode import GRAD
-from .op import AccumulateGrad, Op, PROFILER, _wrapa
+from .op import AccumulateGrad, PROFILER
 from . import op as _opmod
 
 ndarray = np.ndarray

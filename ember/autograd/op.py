@@ -14,8 +14,7 @@ import weakref
 import ml_dtypes
 import numpy as np
 
-from .._dtype import _FROM_NP, get_default_dtype, result_type_from_keys, _scalar_dtype, FLOAT, \
-    COMPLEX
+from .._dtype import _FROM_NP, get_default_dtype, result_type_from_keys, _scalar_dtype, FLOAT
 from .grad_mode import GRAD
 
 _new = object.__new__

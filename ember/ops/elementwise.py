@@ -17,12 +17,13 @@ from .._tensor import Tensor, _wrap
 
 _new = object.__new__
 from ..autograd.grad_mode import GRAD
-from ..autograd.op import Op, promote_arrays, _wrapa, record_binary, lean_unary, LAYERED
+from ..autograd.op import Op, promote_arrays, _wrapa, record_binary, lean_unary, LAYERED, \
+    _LEAN_FLOATS
 from ..backend import array_module, _special
 from ._broadcast import broadcast_error, sum_to, sum_to_arr
 
 ndarray = np.ndarray
-_FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)))
+_FLOATS = _LEAN_FLOATS   # float16/32/64: the dtypes the lean paths compute in
 _BOOL = np.dtype(bool)
 
 
