@@ -5,9 +5,77 @@ CuPy is imported only when a cuda tensor is first made, so `import ember` never 
 """
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 
 _cupy = None
+
+# ---- reduced-precision floats ------------------------------------------------------------------
+# torch's CPU kernels compute float16/bfloat16 in float32 (their "opmath" type) and round once
+# at the end. NumPy would round after every step (or, for float16 matmul, use a slow loop), so
+# the ops that do several steps or contract are decorated to run their forward in float32.
+
+LOWP = frozenset((np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16)))
+_F32 = np.dtype(np.float32)
+
+
+def _up(a):
+    return a.astype(_F32) if getattr(a, "dtype", None) in LOWP else a
+
+
+def _up_round(a, dt):
+    """_up, with a Python number first rounded to dt (torch casts a wrapped number to the
+    common dtype for most binary ops; only mul and div keep it in float32)."""
+    if a.__class__ is float or a.__class__ is int:
+        return _F32.type(dt.type(a))
+    return _up(a)
+
+
+def _down(r, dt):
+    if type(r) is tuple:
+        return tuple(_down(x, dt) for x in r)
+    return r.astype(dt) if getattr(r, "dtype", None) is _F32 else r
+
+
+_ROUND_KW = frozenset(("alpha", "other", "exponent"))
+
+
+def opmath(cls=None, *, round_scalars=False):
+    """Class decorator for an Op: float16/bfloat16 inputs run forward in float32, and float32
+    results are rounded once to the input dtype. round_scalars: Python numbers are rounded to
+    the input dtype first (torch's add, sub, pow, fmod, remainder; not mul or div)."""
+    if cls is None:
+        return lambda c: opmath(c, round_scalars=round_scalars)
+    fwd = cls.forward
+
+    def forward(self, *args, **kw):
+        for a in args:
+            if a is not None:
+                dt = getattr(a, "dtype", None)
+                break
+        else:
+            dt = None
+        if dt not in LOWP:
+            return fwd(self, *args, **kw)
+        try:
+            self._lowp = dt   # for ops that round an intermediate as torch does (batch norm)
+        except AttributeError:
+            pass            # a slotted op class: it does not look
+        if not round_scalars:
+            return _down(fwd(self, *[_up(a) for a in args], **kw), dt)
+        up = [_up_round(a, dt) for a in args]
+        rk = {k: v for k, v in kw.items() if k in _ROUND_KW and v.__class__ in (float, int)}
+        if not rk:
+            return _down(fwd(self, *up, **kw), dt)
+        r = fwd(self, *up, **dict(kw, **{k: _up_round(v, dt) for k, v in rk.items()}))
+        for k, v in rk.items():   # the backward scales by the number as given
+            if hasattr(self, k):
+                setattr(self, k, v)
+        return _down(r, dt)
+    forward.__doc__ = fwd.__doc__
+    forward.__wrapped__ = fwd
+    cls.forward = forward
+    return cls
 
 
 def cupy():

@@ -13,6 +13,7 @@ import numpy as np
 from .._tensor import _wrap
 from ..autograd.grad_mode import GRAD
 from ..autograd.op import Op
+from ..backend import opmath
 from ._broadcast import sum_to
 from .norm_ops import composite_vjp
 
@@ -32,6 +33,7 @@ def _softmax_rows(s):
     return s
 
 
+@opmath
 class ScaledDotProductAttention(Op):
     """Inputs q (..., L, E), k (..., S, E), v (..., S, Ev), bias (broadcastable to (..., L, S))
     or None; params scale and the dropout keep-mask (already divided by 1 - p) or None."""

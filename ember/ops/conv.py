@@ -19,7 +19,7 @@ import numpy as np
 from .._tensor import _wrap
 from ..autograd.op import Op, run_forward
 from .nn_ops import _zeros_of
-from ..backend import array_module
+from ..backend import LOWP, array_module, opmath
 
 ndarray = np.ndarray
 _as_strided = np.lib.stride_tricks.as_strided
@@ -237,6 +237,7 @@ def transposed_out_shape(x_shape, w_shape, stride, pads, dilation, groups, outpu
     return (x_shape[0], w_shape[1] * groups) + sp
 
 
+@opmath
 class Convolution(Op):
     """torch's convolution node: conv or transposed conv, plus bias."""
 
@@ -410,7 +411,7 @@ class _MaxPoolNd(Op):
                        zip(sizes, ksize, stride, padding, dilation))
         pads = _pool_pads(sizes, ksize, stride, padding, dilation, out_sp)
         xp = _xp(x)
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        fill = -np.inf if x.dtype.kind == "f" or x.dtype in LOWP else np.iinfo(x.dtype).min
         xpad = _pad_input(x, pads, fill)
         # a running maximum over the kernel offsets' strided views (KH*KW cheap passes; a
         # reduction over a 6-D window view is ~20x slower in NumPy)
@@ -598,6 +599,7 @@ def _avg_divisors(sizes, ksize, stride, padding, out_sp, count_include_pad):
     return div
 
 
+@opmath
 class _AvgPoolNd(Op):
     def forward(self, x, ksize=(), stride=(), padding=(), ceil_mode=False,
                 count_include_pad=True, divisor_override=None):

@@ -19,11 +19,12 @@ _new = object.__new__
 from ..autograd.grad_mode import GRAD
 from ..autograd.op import Op, promote_arrays, _wrapa, record_binary, lean_unary, LAYERED, \
     _LEAN_FLOATS
-from ..backend import array_module, _special
+from ..backend import array_module, opmath, _special
 from ._broadcast import broadcast_error, sum_to, sum_to_arr
 
 ndarray = np.ndarray
 _FLOATS = _LEAN_FLOATS   # float16/32/64: the dtypes the lean paths compute in
+_F3264 = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
 _BOOL = np.dtype(bool)
 
 
@@ -99,6 +100,7 @@ def write_out(out, result):
 
 # ---- arithmetic ---------------------------------------------------------------------------
 
+@opmath(round_scalars=True)
 class Add(Op):
     """a + alpha*b; the gradient goes to both, summed back over broadcast dims."""
     __slots__ = ("sa", "sb", "alpha")
@@ -128,6 +130,7 @@ class Add(Op):
         return ga, sum_to_arr(grad if self.alpha == 1 else grad * self.alpha, self.sb)
 
 
+@opmath(round_scalars=True)
 class Sub(Op):
     __slots__ = ("sa", "sb", "alpha")
     promote = 1
@@ -160,6 +163,7 @@ class Sub(Op):
                 else None)
 
 
+@opmath(round_scalars=True)
 class Rsub(Op):
     """other - alpha*self with `other` a number: torch's RsubBackward1 (one input)."""
     node_name = "RsubBackward1"
@@ -183,6 +187,7 @@ def _is_bool(x):
     return getattr(x, "dtype", None) == _BOOL or type(x) is bool
 
 
+@opmath
 class Mul(Op):
     __slots__ = ("sa", "sb")
     promote = 1
@@ -218,6 +223,7 @@ class Mul(Op):
         return ga, gb
 
 
+@opmath
 class Div(Op):
     """True division (always floating)."""
     __slots__ = ("sa", "sb")
@@ -248,6 +254,7 @@ class Div(Op):
         return ga, gb
 
 
+@opmath
 class DivRounded(Op):
     """div with rounding_mode 'trunc'/'floor': zero gradient almost everywhere."""
     node_name = "DivBackward1"
@@ -292,6 +299,7 @@ class Neg(Op):
         return -grad
 
 
+@opmath(round_scalars=True)
 class Pow(Op):
     """x ** c with c a number (PowBackward0)."""
 
@@ -331,6 +339,7 @@ class Pow(Op):
         return grad * (e * np.power(x, np.asarray(e - 1, dtype=x.dtype)))
 
 
+@opmath(round_scalars=True)
 class PowTensor(Op):
     """x ** y with both tensors (PowBackward1)."""
     node_name = "PowBackward1"
@@ -359,6 +368,7 @@ class PowTensor(Op):
         return ga, gb
 
 
+@opmath(round_scalars=True)
 class RPow(Op):
     """c ** y with c a number (PowBackward2)."""
     node_name = "PowBackward2"
@@ -404,8 +414,8 @@ def _lean2(a, b, ufunc, cls, save, dtypes):
             return None
         graph = (a._rg or b._rg) and GRAD[0]
         sb = None
-    elif (b.__class__ is float or b.__class__ is int) and dt in _FLOATS and \
-            x.__class__ is ndarray:
+    elif (b.__class__ is float or b.__class__ is int) and dt in _F3264 and \
+            x.__class__ is ndarray:   # (float16 with a number: the opmath path rounds as torch)
         y = b
         graph = a._rg and GRAD[0]
         sb = ()
@@ -560,6 +570,7 @@ def float_power(input, exponent, *, out=None):
 
 # ---- remainder family ---------------------------------------------------------------------
 
+@opmath(round_scalars=True)
 class Remainder(Op):
     """Python-style modulo (sign of the divisor)."""
     promote = 1
@@ -583,6 +594,7 @@ class Remainder(Op):
         return ga, gb
 
 
+@opmath(round_scalars=True)
 class Fmod(Op):
     """C-style modulo (sign of the dividend)."""
     promote = 1
@@ -884,6 +896,7 @@ class Sigmoid(Op):
         return grad * (r * (1 - r))
 
 
+@opmath
 class Logit(Op):
     promote = 2
 
@@ -1093,6 +1106,7 @@ class Frac(Op):
         return grad
 
 
+@opmath
 class Clamp(Op):
     """clamp with number bounds (ClampBackward1): gradient passes where min <= x <= max."""
     node_name = "ClampBackward1"
@@ -1206,6 +1220,7 @@ class Minimum(Op):
         return ga, gb
 
 
+@opmath
 class Atan2(Op):
     promote = 2
 
@@ -1222,6 +1237,7 @@ class Atan2(Op):
                 sum_to(grad * -a / r, self.sb) if nb else None)
 
 
+@opmath
 class Lerp(Op):
     """start + weight * (end - start), weight a number (LerpBackward0)."""
     promote = 1
@@ -1237,6 +1253,7 @@ class Lerp(Op):
                 sum_to(grad * w, self.se) if ne else None)
 
 
+@opmath
 class LerpTensor(Op):
     node_name = "LerpBackward1"
     promote = 1

@@ -16,7 +16,7 @@ from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap
 from ..autograd.op import Op, promote_arrays
-from ..backend import array_module
+from ..backend import array_module, opmath
 from ._broadcast import sum_to, wrap_dim
 
 ndarray = np.ndarray
@@ -31,6 +31,7 @@ def _dtname(dt):
     return f(dt)
 
 
+@opmath
 class Mm(Op):
     def forward(self, a, b):
         self.save_inputs(0, 1)
@@ -64,6 +65,7 @@ def _mm_grad2(grad, a, b):
     return (grad.T @ a).T if _f_order(b) else a.T @ grad
 
 
+@opmath
 class Bmm(Op):
     def forward(self, a, b):
         self.save_inputs(0, 1)
@@ -82,6 +84,7 @@ class Bmm(Op):
                 a._data.swapaxes(1, 2) @ grad if nb else None)
 
 
+@opmath
 class Mv(Op):
     def forward(self, a, v):
         self.save_inputs(0, 1)
@@ -94,6 +97,7 @@ class Mv(Op):
                 a.t().mv(grad) if nv else None)
 
 
+@opmath
 class Dot(Op):
     def forward(self, a, b):
         self.save_inputs(0, 1)
@@ -105,6 +109,7 @@ class Dot(Op):
         return (grad * b if na else None, grad * a if nb else None)
 
 
+@opmath
 class Matmul(Op):
     """Broadcast batched matmul (N-d); gradients summed back over broadcast batch dims."""
     node_name = "MatmulBackward0"
@@ -263,6 +268,7 @@ def vdot(input, other):
     return dot(input.conj() if input.is_complex() else input, other)
 
 
+@opmath
 class Addmm(Op):
     """beta*input + alpha*(mat1 @ mat2): the Linear layer's op."""
 
@@ -328,30 +334,143 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     return r
 
 
+class _AddProduct(Op):
+    """beta * input + alpha * product(a, b) as one node, as torch fuses them (its node names,
+    one rounding for float16/bfloat16). Subclasses give the product and its two gradients."""
+
+    def forward(self, c, a, b, beta=1, alpha=1):
+        self.save_inputs(1, 2)
+        self.sc, self.beta, self.alpha = c.shape, beta, alpha
+        r = self.product(_xp(a), a, b)
+        if alpha != 1:
+            r = r * alpha
+        if beta == 0:
+            return _xp(a).broadcast_to(r, np.broadcast_shapes(c.shape, r.shape)).copy()
+        return r + (c if beta == 1 else c * beta)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        nc, na, nb = self.needs_input_grad
+        gc = sum_to(grad if self.beta == 1 else grad * self.beta, self.sc) if nc else None
+        g = grad if self.alpha == 1 else grad * self.alpha
+        ga, gb = self.grads(g, a, b, na, nb)
+        return gc, ga, gb
+
+
+@opmath
+class Baddbmm(_AddProduct):
+    @staticmethod
+    def product(xp, a, b):
+        return xp.matmul(a, b)
+
+    @staticmethod
+    def grads(g, a, b, na, nb):
+        return (g.bmm(b.mT) if na else None, a.mT.bmm(g) if nb else None)
+
+
+@opmath
+class Addbmm(_AddProduct):
+    @staticmethod
+    def product(xp, a, b):
+        return xp.matmul(a, b).sum(0)
+
+    @staticmethod
+    def grads(g, a, b, na, nb):
+        return (g.matmul(b.mT) if na else None, a.mT.matmul(g) if nb else None)
+
+
+@opmath
+class Addmv(_AddProduct):
+    @staticmethod
+    def product(xp, a, v):
+        return a @ v
+
+    @staticmethod
+    def grads(g, a, v, na, nb):
+        return (g.unsqueeze(1) * v.unsqueeze(0) if na else None, a.t().mv(g) if nb else None)
+
+
+@opmath
+class Addr(_AddProduct):
+    @staticmethod
+    def product(xp, u, v):
+        return xp.multiply.outer(u, v)
+
+    @staticmethod
+    def grads(g, u, v, na, nb):
+        return (g.mv(v) if na else None, g.t().mv(u) if nb else None)
+
+
+_SCALAR_NAME = {"float32": "Float", "float64": "Double", "float16": "Half",
+                "bfloat16": "BFloat16", "complex64": "ComplexFloat",
+                "complex128": "ComplexDouble"}
+
+
+def _sname(t):
+    n = str(t._data.dtype)
+    return _SCALAR_NAME.get(n, n)
+
+
+def _add_product(cls, input, a, b, beta, alpha, prod_shape):
+    if input.shape != prod_shape:
+        input.expand(prod_shape)  # raises torch's expand error when input does not broadcast
+    return cls.apply(input, a, b, beta=beta, alpha=alpha)
+
+
 def addmv(input, mat, vec, *, beta=1, alpha=1):
-    return input * beta + mv(mat, vec) * alpha if (beta != 1 or alpha != 1) else input + mv(mat,
-                                                                                             vec)
+    """beta * input + alpha * (mat @ vec) (see torch.addmv)."""
+    if not input._data.dtype == mat._data.dtype == vec._data.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                           f"{_sname(input)}, {_sname(mat)}, and {_sname(vec)}")
+    m, v = mat._data, vec._data
+    if m.ndim == 2 and v.ndim == 1 and m.shape[1] == v.shape[0] and input._data.ndim <= 1 and \
+            input._data.size not in (1, m.shape[0]):
+        raise RuntimeError(f"size mismatch, got input ({input._data.size}), mat "
+                           f"({m.shape[0]}x{m.shape[1]}), vec ({v.shape[0]})")
+    mv(mat, vec) if m.ndim != 2 or v.ndim != 1 or m.shape[1] != v.shape[0] else None
+    return _add_product(Addmv, input, mat, vec, beta, alpha, (m.shape[0],))
+
+
+def _batched_checks(input, batch1, batch2, name):
+    a, b = batch1._data, batch2._data
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        bmm(batch1, batch2)  # raises bmm's error
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_sname(batch1)} but found {_sname(batch2)}")
+    if input._data.dtype != a.dtype:
+        if name == "addbmm":
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                               f"{_sname(input)} and {_sname(batch1)}")
+        raise RuntimeError(f"Input dtypes must be the same, got: input {input.dtype}, batch1: "
+                           f"{batch1.dtype}, batch2: {batch2.dtype}".replace("torch.", "")
+                           .replace("float32", "float").replace("float64", "double"))
+    return a, b
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    p = bmm(batch1, batch2)
-    if alpha != 1:
-        p = p * alpha
-    if beta == 0:
-        return p
-    return (input if beta == 1 else input * beta) + p
+    """beta * input + alpha * (batch1 @ batch2), batched (see torch.baddbmm)."""
+    a, b = _batched_checks(input, batch1, batch2, "baddbmm")
+    return _add_product(Baddbmm, input, batch1, batch2, beta, alpha,
+                        (a.shape[0], a.shape[1], b.shape[2]))
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    p = bmm(batch1, batch2).sum(0)
-    if alpha != 1:
-        p = p * alpha
-    return (input if beta == 1 else input * beta) + p
+    """beta * input + alpha * sum_b(batch1[b] @ batch2[b]) (see torch.addbmm)."""
+    a, b = _batched_checks(input, batch1, batch2, "addbmm")
+    return _add_product(Addbmm, input, batch1, batch2, beta, alpha, (a.shape[1], b.shape[2]))
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
-    p = outer(vec1, vec2)
-    return (input if beta == 1 else input * beta) + (p if alpha == 1 else p * alpha)
+    """beta * input + alpha * outer(vec1, vec2) (see torch.addr)."""
+    if vec1._data.ndim != 1 or vec2._data.ndim != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.dim()}-D"
+                           if vec1._data.ndim != 1 else
+                           f"addr: Expected 1-D argument vec2, but got {vec2.dim()}-D")
+    if not input._data.dtype == vec1._data.dtype == vec2._data.dtype:
+        # mixed dtypes promote first (torch's addr computes in the result type)
+        rt = D.result_type(input, vec1, vec2)
+        input, vec1, vec2 = input.to(rt), vec1.to(rt), vec2.to(rt)
+    return _add_product(Addr, input, vec1, vec2, beta, alpha, (vec1.shape[0], vec2.shape[0]))
 
 
 def outer(input, vec2):
@@ -438,6 +557,7 @@ def _parse_einsum(eq, shapes):
     return out_ins, rhs
 
 
+@opmath
 class Einsum(Op):
     node_name = "EinsumBackward0"
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._tensor import _wrap
 from ..autograd.op import Op, run_forward
-from ..backend import array_module, _special
+from ..backend import array_module, opmath, _special
 from ._broadcast import sum_to
 
 ndarray = np.ndarray
@@ -205,6 +205,7 @@ class Celu(Elu):
     pass
 
 
+@opmath
 class Gelu(Op):
     def forward(self, x, approximate="none"):
         self.save_inputs(0)
@@ -371,6 +372,7 @@ def _log_softmax_arr(x, dim):
     return s
 
 
+@opmath
 class Softmax(Op):
     def forward(self, x, dim=-1):
         self.save_outputs(0)
@@ -392,6 +394,7 @@ class Softmax(Op):
         return run_forward(SoftmaxBackwardData, grad, r, dim=self.dim)
 
 
+@opmath
 class SoftmaxBackwardData(Op):
     """result * (grad - sum(grad * result, dim)): the softmax vjp as one node."""
 
@@ -412,6 +415,7 @@ class SoftmaxBackwardData(Op):
         return gg_g, gg_r
 
 
+@opmath
 class LogSoftmax(Op):
     def forward(self, x, dim=-1):
         self.save_outputs(0)
@@ -433,6 +437,7 @@ class LogSoftmax(Op):
         return run_forward(LogSoftmaxBackwardData, grad, r, dim=self.dim)
 
 
+@opmath
 class LogSoftmaxBackwardData(Op):
     """grad - exp(result) * sum(grad, dim): the log_softmax vjp as one node."""
 
@@ -571,6 +576,7 @@ class NllLossBackwardData(Op):
                              ignore_index=ignore_index), None, None
 
 
+@opmath
 class MseLoss(Op):
     def forward(self, x, y, reduction="mean"):
         self.save_inputs(0, 1)

@@ -16,7 +16,7 @@ import numpy as np
 from .._tensor import _wrap
 from ..autograd.grad_mode import GRAD
 from ..autograd.op import Op
-from ..backend import array_module
+from ..backend import array_module, opmath
 from ._broadcast import wrap_dim
 
 _LEGACY = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
@@ -64,6 +64,7 @@ def composite_vjp(fn, inputs, needs, grad):
 
 # ---- batch norm -----------------------------------------------------------------------------
 
+@opmath
 class NativeBatchNorm(Op):
     """Batch norm over all dims but dim 1 (training: batch statistics, updating the running
     ones in place with the unbiased variance; eval: the running statistics)."""
@@ -111,6 +112,11 @@ class NativeBatchNorm(Op):
                 del xc
             invstd = (1.0 / xp.sqrt((var_sum / cdt.type(nf)).astype(np.float64) + eps)
                       ).astype(cdt)
+            lp = getattr(self, "_lowp", None)
+            if lp is not None:
+                # float16/bfloat16 input: torch keeps the statistics in the input's type
+                mean = mean.astype(lp).astype(cdt)
+                invstd = invstd.astype(lp).astype(cdt)
             if running_mean is not None:
                 # torch: momentum cast to the parameter type, the update in that type
                 rm = running_mean._data
@@ -265,6 +271,7 @@ def _shape_list(s):
     return "[" + ", ".join(str(d) for d in s) + "]"
 
 
+@opmath
 class NativeLayerNorm(Op):
     """Layer norm over the trailing `normalized_shape` dims, with optional elementwise affine."""
 

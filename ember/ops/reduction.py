@@ -17,7 +17,7 @@ from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap
 from ..autograd.op import Op, _wrapa
-from ..backend import array_module
+from ..backend import array_module, opmath
 from ._broadcast import wrap_dim, wrap_dims, reduce_axes
 
 ndarray = np.ndarray
@@ -196,6 +196,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     return sum(input.masked_fill(~m, 0), dim, keepdim, dtype=dtype) / sum(m, dim, keepdim)
 
 
+@opmath
 class Prod(Op):
     """Product (ProdBackward0 all dims / ProdBackward1 with dim)."""
 
@@ -678,6 +679,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 
 # ---- scans -------------------------------------------------------------------------------
 
+@opmath
 class Cumsum(Op):
     def forward(self, x, dim=0, dtype=None):
         self.dim = d = wrap_dim(dim, x.ndim)
