@@ -191,9 +191,14 @@ from builtins import bool as builtins_bool  # noqa: E402
 # Subpackages load on first use, so `import ember` stays fast (torch imports everything).
 _LAZY_MODULES = {"nn", "optim", "utils", "profiler", "serialization", "hub", "testing",
                  "compat", "functional", "jit", "distributions", "special", "fft", "overrides",
-                 "types", "multiprocessing", "amp", "backends", "library", "onnx", "vision",
+                 "types", "multiprocessing", "amp", "cpu", "backends", "library", "onnx", "vision",
                  "attr"}
 _LAZY_ATTRS = {"save": "serialization", "load": "serialization"}
+_LAZY_ATTRS.update({n: "amp.autocast_mode" for n in (
+    "autocast", "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",
+    "set_autocast_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
+    "clear_autocast_cache", "autocast_increment_nesting", "autocast_decrement_nesting",
+    "is_autocast_cpu_enabled", "get_autocast_cpu_dtype", "get_autocast_gpu_dtype")})
 
 
 def __getattr__(name):

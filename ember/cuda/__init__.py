@@ -1,5 +1,8 @@
 """torch.cuda for ember: honest answers (False / 0) unless CuPy finds a GPU."""
 from ..backend import cuda_available, cuda_device_count, cupy
+from .._legacy_types import CUDA_TYPES as _CUDA_TYPES
+
+globals().update(_CUDA_TYPES)  # torch.cuda.FloatTensor, torch.cuda.LongTensor, ...
 
 
 def is_available():
@@ -52,3 +55,11 @@ def empty_cache():
 
 def memory_allocated(device=None):
     return cupy().get_default_memory_pool().used_bytes() if cuda_available() else 0
+
+
+def __getattr__(name):
+    if name == "amp":   # torch.cuda.amp without importing it first, as in torch
+        import importlib
+        return importlib.import_module("ember.cuda.amp")
+    raise AttributeError(f"module 'ember.cuda' has no attribute '{name}' (ember does not "
+                         f"implement torch.cuda.{name})")

@@ -12,7 +12,9 @@ import warnings
 
 import numpy as np
 
+from .. import _autocast as _ac
 from .. import _random as _R
+from .._autocast import ON as _AC_ON
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import no_grad
 from ..ops import attention_ops as _A
@@ -242,6 +244,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(q k^T * scale + mask) @ v with optional dropout on the weights
     (see torch.nn.functional.scaled_dot_product_attention)."""
+    if _AC_ON[0]:
+        query, key, value = _ac.lower(query, key, value)
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
                            "when is_causal=True")

@@ -14,7 +14,9 @@ import warnings
 
 import numpy as np
 
+from .. import _autocast as _ac
 from .. import _random as R
+from .._autocast import ON as _AC_ON
 from .._tensor import Tensor, _wrap
 from ..autograd.op import lean_unary
 from ..ops import conv as C
@@ -107,6 +109,8 @@ def _int_list(x, n, name):
 
 def linear(input, weight, bias=None):
     """y = x W^T + b; see torch.nn.functional.linear (AddmmBackward0 for 2-D input)."""
+    if _AC_ON[0]:
+        input, weight, bias = _ac.lower(input, weight, bias)
     x, w = input._data, weight._data
     if x.dtype != w.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
@@ -368,6 +372,8 @@ def glu(input, dim=-1):
 
 def prelu(input, weight):
     """x if x > 0 else weight * x, weight per channel (dim 1) or shared."""
+    if _AC_ON[0]:
+        input, weight = _ac.lower(input, weight)
     w = weight
     if weight.numel() != 1:
         if input.dim() == 0:
@@ -613,6 +619,8 @@ _WARNED_SAME = [False]
 
 
 def _conv_nd(name, nsp, input, weight, bias, stride, padding, dilation, groups):
+    if _AC_ON[0]:
+        input, weight, bias = _ac.lower(input, weight, bias)
     stride, dilation = _conv_checks(name, input, weight, bias, nsp, stride, padding, dilation,
                                     groups)
     unbatched = input.dim() == nsp + 1
@@ -703,6 +711,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _conv_transpose_nd(name, nsp, input, weight, bias, stride, padding, output_padding, groups,
                        dilation):
+    if _AC_ON[0]:
+        input, weight, bias = _ac.lower(input, weight, bias)
     stride, dilation = _conv_checks(name, input, weight, bias, nsp, stride, padding, dilation,
                                     groups)
     unbatched = input.dim() == nsp + 1
@@ -1890,3 +1900,13 @@ try:
 except ImportError as _e:  # only while _functional2.py does not exist yet
     if getattr(_e, "name", None) != "ember.nn._functional2":
         raise
+
+
+# torch's autocast fp32 list: under autocast these take float16/bfloat16 inputs in float32
+for _name in ("nll_loss", "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+              "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+              "poisson_nll_loss", "cosine_embedding_loss", "margin_ranking_loss",
+              "hinge_embedding_loss", "soft_margin_loss", "multi_margin_loss",
+              "multilabel_margin_loss", "triplet_margin_loss", "ctc_loss", "grid_sample"):
+    globals()[_name] = _ac.fp32_op(globals()[_name])
+del _name

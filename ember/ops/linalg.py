@@ -12,7 +12,9 @@ import warnings
 
 import numpy as np
 
+from .. import _autocast as _ac
 from .. import _dtype as D
+from .._autocast import ON as _AC_ON
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap
 from ..autograd.op import Op, promote_arrays
@@ -150,6 +152,8 @@ def _mm_dtypes(a, b, name):
 
 def matmul(input, other, *, out=None):
     """Matrix product with torch's 1-D/2-D/batched rules (see torch.matmul)."""
+    if _AC_ON[0]:
+        input, other = _ac.lower(input, other)
     a, b = input._data, other._data
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
@@ -203,6 +207,8 @@ def _flat2b(b):
 
 
 def mm(input, mat2, *, out=None):
+    if _AC_ON[0]:
+        input, mat2 = _ac.lower(input, mat2)
     a, b = input._data, mat2._data
     if a.ndim != 2:
         raise RuntimeError(f"self must be a matrix")
@@ -220,6 +226,8 @@ def mm(input, mat2, *, out=None):
 
 
 def bmm(input, mat2, *, out=None):
+    if _AC_ON[0]:
+        input, mat2 = _ac.lower(input, mat2)
     a, b = input._data, mat2._data
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
@@ -309,6 +317,8 @@ class Addmm(Op):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    if _AC_ON[0]:
+        input, mat1, mat2 = _ac.lower(input, mat1, mat2)
     a, b = mat1._data, mat2._data
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError("mat1 must be a matrix, got " + str(a.ndim) + "-D tensor")
@@ -449,6 +459,8 @@ def _batched_checks(input, batch1, batch2, name):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * (batch1 @ batch2), batched (see torch.baddbmm)."""
+    if _AC_ON[0]:
+        input, batch1, batch2 = _ac.lower(input, batch1, batch2)
     a, b = _batched_checks(input, batch1, batch2, "baddbmm")
     return _add_product(Baddbmm, input, batch1, batch2, beta, alpha,
                         (a.shape[0], a.shape[1], b.shape[2]))
@@ -456,6 +468,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * sum_b(batch1[b] @ batch2[b]) (see torch.addbmm)."""
+    if _AC_ON[0]:
+        input, batch1, batch2 = _ac.lower(input, batch1, batch2)
     a, b = _batched_checks(input, batch1, batch2, "addbmm")
     return _add_product(Addbmm, input, batch1, batch2, beta, alpha, (a.shape[1], b.shape[2]))
 
@@ -1153,3 +1167,9 @@ def multi_dot(tensors):
     if last1:
         r = r.squeeze(-1)
     return r
+
+
+# torch's autocast fp32 list (see ember._autocast)
+inverse = _ac.fp32_op(inverse)
+trace = _ac.fp32_op(trace)
+cdist = _ac.fp32_op(cdist)

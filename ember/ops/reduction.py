@@ -17,6 +17,7 @@ from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap
 from ..autograd.op import Op, _wrapa
+from .. import _autocast
 from ..backend import array_module, opmath
 from ._broadcast import wrap_dim, wrap_dims, reduce_axes
 
@@ -1029,3 +1030,6 @@ def histc(input, bins=100, min=0, max=0):
         lo, hi = lo - 1, hi + 1
     h, _ = np.histogram(x, bins=bins, range=(lo, hi))
     return _wrap(h.astype(x.dtype))
+
+
+prod = _autocast.fp32_op(prod)   # torch's autocast fp32 list
