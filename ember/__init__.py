@@ -3,6 +3,8 @@
 `import ember as torch` and a PyTorch program runs, prints the same things and learns the same
 weights. This file only gathers torch's top-level names; the code lives in the modules below.
 """
+import math as _math
+
 import numpy as _np
 
 # torch never warns about overflow, invalid values or division by zero: neither does ember
@@ -189,11 +191,24 @@ def compile(model=None, **kwargs):
 from builtins import bool as builtins_bool  # noqa: E402
 
 # Subpackages load on first use, so `import ember` stays fast (torch imports everything).
-_LAZY_MODULES = {"nn", "optim", "utils", "profiler", "serialization", "hub", "testing",
-                 "compat", "functional", "jit", "distributions", "special", "fft", "overrides",
-                 "types", "multiprocessing", "amp", "cpu", "backends", "library", "onnx", "vision",
-                 "attr"}
+_LAZY_MODULES = {"nn", "optim", "utils", "profiler", "serialization", "hub", "testing", "compat",
+                 "functional", "jit", "distributions", "special", "fft", "overrides", "types",
+                 "multiprocessing", "amp", "cpu", "random", "version", "backends", "library",
+                 "onnx", "vision", "attr"}
 _LAZY_ATTRS = {"save": "serialization", "load": "serialization"}
+_LAZY_ATTRS.update({n: "_torch_ns" for n in (
+    "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d dropout dropout_ "
+    "alpha_dropout feature_alpha_dropout batch_norm layer_norm group_norm instance_norm "
+    "embedding max_pool1d max_pool2d max_pool3d max_pool1d_with_indices avg_pool1d "
+    "adaptive_avg_pool1d adaptive_max_pool1d pixel_shuffle pixel_unshuffle prelu selu selu_ "
+    "celu celu_ threshold threshold_ rrelu hardshrink bilinear cosine_similarity "
+    "pairwise_distance pdist kl_div binary_cross_entropy_with_logits cosine_embedding_loss "
+    "hinge_embedding_loss margin_ranking_loss poisson_nll_loss triplet_margin_loss ctc_loss "
+    "hamming_window hann_window blackman_window bartlett_window kaiser_window gcd lcm ldexp "
+    "frexp nextafter real imag angle mvlgamma pinverse nuclear_norm cholesky_solve "
+    "cholesky_inverse detach get_device is_signed set_warn_always is_warn_always_enabled "
+    "get_num_interop_threads set_num_interop_threads set_flush_denormal").split()})
+_LAZY_ATTRS["GradScaler"] = "amp"
 _LAZY_ATTRS.update({n: "amp.autocast_mode" for n in (
     "autocast", "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",
     "set_autocast_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
@@ -217,3 +232,8 @@ def __getattr__(name):
                          f"torch.{name})")
 
 __version__ = "2.13.0+ember"
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+newaxis = None

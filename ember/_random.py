@@ -842,6 +842,13 @@ def normal(gen, shape, npdtype, mean=0.0, std=1.0, contiguous=True):
     Box-Muller. A non-contiguous target (Tensor.normal_ on a view) always takes the scalar path,
     drawn in memory order, as torch's kernel does."""
     shape, dt = _tuple(shape), np.dtype(npdtype)
+    if dt.kind == "c":
+        # torch fills the real view (real, imag interleaved) with std / sqrt(2)
+        real = np.float32 if dt == np.complex64 else np.float64
+        if not float(std) >= 0.0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {float(std):g}")
+        r = normal(gen, shape + (2,), real, mean, float(std) / math.sqrt(2), contiguous)
+        return np.ascontiguousarray(r).view(dt).reshape(shape)
     _check_float(dt, "normal_kernel_cpu")
     mean, std = float(mean), float(std)
     if not std >= 0.0:

@@ -118,8 +118,15 @@ def erfinv(y):
     return np.where((np.abs(y) > 1) | np.isnan(y), np.nan, x)
 
 
+def _lgamma1(v):
+    try:
+        return math.lgamma(v)
+    except ValueError:   # the poles 0, -1, -2, ...: torch gives +inf
+        return math.inf
+
+
 def lgamma(x):
-    return np.vectorize(math.lgamma, otypes=[np.float64])(np.asarray(x, np.float64))
+    return np.vectorize(_lgamma1, otypes=[np.float64])(np.asarray(x, np.float64))
 
 
 def digamma(x):

@@ -1567,7 +1567,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     nd = max(x1.dim(), x2.dim())
     if nd == 0:
         raise RuntimeError("pairwise_distance: expected at least 1D inputs")
-    return Rd.norm(x1 - x2 + eps, p, -1, keepdim)
+    return Rd.NormP.apply(x1 - x2 + eps, ord=p, dim=(-1,), keepdim=keepdim)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):

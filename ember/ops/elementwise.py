@@ -1385,11 +1385,37 @@ def clamp(input, min=None, max=None, *, out=None):
 clip = clamp
 
 
+class ClampMin(Clamp):
+    node_name = "ClampMinBackward0"
+
+
+class ClampMax(Clamp):
+    node_name = "ClampMaxBackward0"
+
+
+class ClampMinTensor(ClampTensor):
+    node_name = "ClampMinBackward1"
+
+
+class ClampMaxTensor(ClampTensor):
+    node_name = "ClampMaxBackward1"
+
+
 def clamp_min(input, min, *, out=None):
+    """max(input, min) (see torch.clamp_min: ClampMinBackward0 for a number)."""
+    if out is None and isinstance(input, Tensor) and type(min) in (int, float):
+        return ClampMin.apply(input, min=min)
+    if out is None and isinstance(input, Tensor) and isinstance(min, Tensor):
+        return ClampMinTensor.apply(input, min, None)
     return clamp(input, min=min, out=out)
 
 
 def clamp_max(input, max, *, out=None):
+    """min(input, max) (see torch.clamp_max: ClampMaxBackward0 for a number)."""
+    if out is None and isinstance(input, Tensor) and type(max) in (int, float):
+        return ClampMax.apply(input, max=max)
+    if out is None and isinstance(input, Tensor) and isinstance(max, Tensor):
+        return ClampMaxTensor.apply(input, None, max)
     return clamp(input, max=max, out=out)
 
 

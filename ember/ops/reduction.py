@@ -652,6 +652,12 @@ class VectorNorm(Op):
         return (g * x.sgn() * x.abs().pow(p - 1) / r.pow(p - 1)).masked_fill(r == 0, 0)
 
 
+class NormP(VectorNorm):
+    """at::norm(x, p, dim): the same p-norm under the node name torch's composites show
+    (pairwise_distance)."""
+    node_name = "NormBackward1"
+
+
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm: 'fro' / 2 / p-norm over all elements or dims; 'nuc' for matrices."""
     if isinstance(p, str):
