@@ -1883,12 +1883,99 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     return input / div
 
 
+_ALIGN_MSG = ("Default grid_sample and affine_grid behavior has changed to align_corners=False "
+              "since 1.3.0. Please specify align_corners=True if the old behavior is desired. "
+              "See the documentation of grid_sample for details.")
+
+
 def affine_grid(theta, size, align_corners=None):
-    raise NotImplementedError("ember does not implement torch.nn.functional.affine_grid yet")
+    """Sampling grid (N, *size[2:], d) of a batch of affine maps (see torch.nn.functional)."""
+    from ..ops import grid_sampler as G
+    if align_corners is None:
+        warnings.warn(_ALIGN_MSG, stacklevel=2)
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if len(size) == 4:
+        if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{size}. Got {theta.shape}.")
+        spatial = size[-2:]
+    elif len(size) == 5:
+        if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{size}. Got {theta.shape}.")
+        spatial = size[-3:]
+    else:
+        raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {size}.")
+    if align_corners and min(spatial) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids "
+                      "when align_corners=True. This is not an intended use case of affine_grid. "
+                      "See the documentation of affine_grid for details.", stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    if theta.shape[0] != size[0]:  # torch's bmm of the base grid with theta^T says so
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{size[0]}, {len(spatial) + 1}] but got: "
+                           f"[{theta.shape[0]}, {theta.shape[-1]}].")
+    return G.AffineGridGenerator.apply(theta, size=tuple(int(s) for s in size),
+                                       align=bool(align_corners))
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
-    raise NotImplementedError("ember does not implement torch.nn.functional.grid_sample yet")
+    """Sample input at grid's normalised locations (see torch.nn.functional.grid_sample)."""
+    from ..ops import grid_sampler as G
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' "
+                         f"or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        warnings.warn(_ALIGN_MSG, stacklevel=2)
+        align_corners = False
+    mode_enum = ("bilinear", "nearest", "bicubic").index(mode)
+    pad_enum = ("zeros", "border", "reflection").index(padding_mode)
+    xs, gs = list(input.shape), list(grid.shape)
+    if input.device != grid.device:
+        raise RuntimeError(f"grid_sampler(): expected input and grid to be on same device, but "
+                           f"input is on {input.device} and grid is on {grid.device}")
+    if xs[0] != gs[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, "
+                           f"but got input with sizes {xs} and grid with sizes {gs}")
+    if gs[-1] != len(xs) - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {len(xs) - 2} in last "
+                           f"dimension, but got grid with sizes {gs}")
+    for i in range(2, len(xs)):
+        if xs[i] <= 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial "
+                               f"dimensions, but input has sizes {xs} with dimension {i} being "
+                               f"empty")
+    two_d = len(xs) == 4
+    if not (len(xs) == len(gs) == (4 if two_d else 5)):
+        raise RuntimeError(f"grid_sampler(): expected {4 if two_d else 5}D input and grid with "
+                           f"same number of dimensions, but got input with sizes {xs} and grid "
+                           f"with sizes {gs}")
+    if not two_d and mode_enum == 2:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    if not input.is_floating_point() or input.is_complex():
+        kernel = "grid_sampler_2d_cpu_kernel_impl" if two_d else "grid_sampler3d_cpu"
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_dtype_name(input.dtype)}'")
+    if grid.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {_dtype_name(input.dtype)} but found "
+                           f"{_dtype_name(grid.dtype)}")
+    op = G.GridSampler2D if two_d else G.GridSampler3D
+    return op.apply(input, grid, mode=mode_enum, padding=pad_enum, align=bool(align_corners))
+
+
+def _dtype_name(dt):
+    """torch's C++ scalar type name (Float, Double, Long, ...)."""
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "complex64": "ComplexFloat",
+            "complex128": "ComplexDouble"}.get(str(dt).replace("torch.", ""), str(dt))
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in (

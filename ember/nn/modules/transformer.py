@@ -169,7 +169,8 @@ class TransformerEncoder(Module):
             output = mod(output, src_mask=mask, is_causal=is_causal,
                          src_key_padding_mask=src_key_padding_mask)
         if keep is not None:
-            output = output * _wrap(keep[:, :, None].astype(output._data.dtype))
+            # zeros (not x * 0, which leaves -0.0) where torch pads the nested result
+            output = output.masked_fill(_wrap(~keep[:, :, None]), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
