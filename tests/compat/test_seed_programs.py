@@ -20,7 +20,10 @@ _NUM = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 
 def _run(args, cwd):
-    env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    # one BLAS/OpenMP thread: the programs are small, and spinning pools on a shared 2-core
+    # machine make small matrix products many times slower (for torch and ember alike)
+    env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg", OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return subprocess.run([sys.executable] + args, capture_output=True, text=True, timeout=300,
                           env=env, cwd=cwd)
 
