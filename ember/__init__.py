@@ -23,6 +23,9 @@ from . import _tensor_methods as _tm
 _tm.install()
 
 from . import return_types
+from ._legacy_types import (tensortype, FloatTensor, DoubleTensor, HalfTensor,
+                            BFloat16Tensor, LongTensor, IntTensor, ShortTensor, CharTensor,
+                            ByteTensor, BoolTensor)
 from ._printing import set_printoptions, get_printoptions, printoptions
 from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full,
                         zeros_like, ones_like, empty_like, full_like, empty_strided, arange,

@@ -98,6 +98,67 @@ def _ragged_error(data, dim=0):
             _ragged_error(x, dim + 1)
 
 
+_PY_NUMS = (float, int, bool)
+
+
+def _elem_types(data, ndim):
+    """The set of leaf types of a nested list/tuple of depth ndim (C-level iteration)."""
+    import itertools
+    items = data
+    for _ in range(ndim - 1):
+        items = itertools.chain.from_iterable(items)
+    return set(map(type, items))
+
+
+def _infer_mixed(data):
+    """A nested list holding tensors or NumPy scalars: torch reads each one-element tensor as a
+    scalar of its dtype and promotes over all elements (Python float -> default dtype)."""
+    dts = []
+
+    def conv(x):
+        if isinstance(x, (list, tuple)):
+            return [conv(y) for y in x]
+        if isinstance(x, Tensor):
+            if x._data.size != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            dts.append(x.dtype)
+            a = x._data
+            if type(a) is not np.ndarray:
+                from .backend import to_numpy
+                a = to_numpy(a)
+            return a.reshape(())
+        if isinstance(x, (np.generic, np.ndarray)):
+            dts.append(D.from_numpy_dtype(x.dtype))
+            return x
+        if isinstance(x, bool):
+            dts.append(D.bool_)
+        elif isinstance(x, int):
+            dts.append(D.int64)
+        elif isinstance(x, float):
+            dts.append(D.get_default_dtype())
+        elif isinstance(x, complex):
+            dts.append(D.default_complex())
+        elif isinstance(x, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+        else:
+            raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+        return x
+
+    conv_data = conv(data)
+    try:
+        arr = np.array(conv_data)
+    except ValueError:
+        _ragged_error(data)
+        raise
+    dt = dts[0] if dts else D.get_default_dtype()
+    for d in dts[1:]:
+        if d is not dt:
+            dt = D.promote_types(dt, d)
+    if arr.dtype.kind == "O":  # out-of-range Python ints among the elements
+        raise ValueError("Overflow when unpacking long long")
+    return arr.astype(dt.np, copy=False)
+
+
 def _infer_array(data):
     """Python data -> ndarray with torch's dtype inference (floats -> default dtype)."""
     if isinstance(data, np.ndarray):
@@ -108,6 +169,11 @@ def _infer_array(data):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if isinstance(data, (list, tuple)):
         leaf = _first_leaf(data)
+        if isinstance(leaf, str) and leaf:
+            # torch sizes nested data along first elements, and a str is a sequence to it
+            raise ValueError("too many dimensions 'str'")
+        if isinstance(leaf, (Tensor, np.generic)):
+            return _infer_mixed(data)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", np.exceptions.VisibleDeprecationWarning)
@@ -116,13 +182,19 @@ def _infer_array(data):
             _ragged_error(data)
             raise
         if arr.dtype == object:
-            if any(isinstance(x, (str, bytes)) for x in np.ravel(arr)):
-                raise TypeError("new(): invalid data type 'str'")
+            # torch infers the dtype element by element: the first non-number decides the
+            # error; only then do out-of-range ints fail
+            for x in np.ravel(arr):
+                if isinstance(x, (str, bytes)):
+                    raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+                if not isinstance(x, (numbers.Number, np.generic, Tensor)):
+                    raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
             big = next((x for x in np.ravel(arr) if isinstance(x, int)), None)
             raise ValueError("Overflow when unpacking long long") if big is not None else \
                 TypeError("new(): invalid data type")
         if arr.dtype.kind in "US":
-            raise TypeError("new(): invalid data type 'str'")
+            raise TypeError(f"new(): invalid data type "
+                            f"'{'str' if arr.dtype.kind == 'U' else 'bytes'}'")
         # np.float64 subclasses float: only true Python numbers take the default dtype
         py = type(leaf) in (float, int, complex, bool) or (
             isinstance(leaf, (list, tuple)) and not leaf)
@@ -130,6 +202,9 @@ def _infer_array(data):
             return arr.astype(D.get_default_dtype().np)
         if py or arr.dtype == np.float64 and not isinstance(leaf, (np.generic, np.ndarray,
                                                                    Tensor)):
+            if arr.dtype.kind in "fc" and py and arr.ndim and \
+                    not _elem_types(data, arr.ndim) <= {float, int, bool, complex}:
+                return _infer_mixed(data)  # a tensor or NumPy scalar after Python numbers
             if arr.dtype.kind == "f":
                 return arr.astype(D.get_default_dtype().np)
             if arr.dtype.kind == "c":
@@ -149,9 +224,9 @@ def _infer_array(data):
         return np.array(data, D.default_complex().np)
     if hasattr(data, "__array__"):
         return np.asarray(data)
-    if hasattr(data, "__len__") and hasattr(data, "__getitem__"):
+    if hasattr(data, "__len__") and hasattr(data, "__getitem__") and not isinstance(data, dict):
         return _infer_array(list(data))
-    raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):

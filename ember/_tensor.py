@@ -488,6 +488,10 @@ class Tensor:
                     break
             else:
                 raise ValueError(f"invalid type: '{dtype}'")
+        elif isinstance(dtype, type):  # a legacy type class: torch.LongTensor
+            if dtype.is_cuda:
+                return self.to("cuda", dtype.dtype)
+            return self.to("cpu", dtype.dtype)
         return self.to(dtype)
 
     def type_as(self, other):
