@@ -90,6 +90,47 @@ def _rows2d(xpad, kw, sw, dw, ow):
     return xp.ascontiguousarray(v)
 
 
+# With a unit row dilation there is a better layout: rows h-major, hrows[h, c, kw, n, ow] =
+# x[n, c, h, ow*sw + kw*dw]. The (KH*C*KW, N*OW) column block that output row oh needs is then
+# one contiguous slab starting at row oh*sh, so all output rows are a single batched GEMM with
+# K = KH*C*KW (BLAS-friendly), and nothing is accumulated across kernel rows.
+
+def _hrows(xpad, kw, sw, dw, ow):
+    """hrows[h, c, kw, n, ow] (Hp, C, KW, N, OW) of a padded (N, C, Hp, Wp) array."""
+    xp = _xp(xpad)
+    n, c, hp, _ = xpad.shape
+    s0, s1, s2, s3 = xpad.strides
+    v = _strided(xp, xpad, (hp, c, kw, n, ow), (s2, s1, s3 * dw, s0, s3 * sw))
+    return xp.ascontiguousarray(v)
+
+
+def _hwindows(hrows, kh, oh, sh):
+    """The overlapping view win[oh, (kh, c, kw), (n, ow)] = hrows[oh*sh + kh, c, kw, n, ow]."""
+    hp, c, kw, n, ow = hrows.shape
+    nw, it = n * ow, hrows.itemsize
+    return _strided(_xp(hrows), hrows, (oh, kh * c * kw, nw), (sh * c * kw * nw * it, nw * it, it))
+
+
+def _conv2d_h(x, w, stride, pads, dilation, out_sp):
+    xp = _xp(x)
+    n = x.shape[0]
+    o, c, kh, kw = w.shape
+    oh, ow = out_sp
+    hrows = _hrows(_pad_input(x, pads), kw, stride[1], dilation[1], ow)
+    w2 = xp.ascontiguousarray(w.transpose(0, 2, 1, 3)).reshape(o, kh * c * kw)
+    y = xp.matmul(w2, _hwindows(hrows, kh, oh, stride[0]))   # (OH, O, N*OW)
+    return xp.ascontiguousarray(y.reshape(oh, o, n, ow).transpose(2, 1, 0, 3)), hrows
+
+
+def _conv2d_h_wgrad(hrows, gy, w_shape, stride):
+    xp = _xp(gy)
+    o, c, kh, kw = w_shape
+    n, _, oh, ow = gy.shape
+    g = xp.ascontiguousarray(gy.transpose(2, 1, 0, 3)).reshape(oh, o, n * ow)
+    gw = xp.matmul(g, _hwindows(hrows, kh, oh, stride[0]).transpose(0, 2, 1)).sum(0)
+    return xp.ascontiguousarray(gw.reshape(o, kh, c, kw).transpose(0, 2, 1, 3))
+
+
 def _conv2d_fast(x, w, stride, pads, dilation, out_sp):
     xp = _xp(x)
     n, c = x.shape[:2]
@@ -159,7 +200,8 @@ def conv_forward(x, w, stride, pads, dilation, groups, want_cols=False):
     if _fast2d(x.shape, w.shape, stride, groups):
         out_sp = tuple(_out_size(s, k, st, lo, hi, d) for s, k, st, (lo, hi), d in
                        zip(x.shape[2:], w.shape[2:], stride, pads, dilation))
-        y, rows = _conv2d_fast(x, w, stride, pads, dilation, out_sp)
+        conv = _conv2d_h if dilation[0] == 1 else _conv2d_fast
+        y, rows = conv(x, w, stride, pads, dilation, out_sp)
         return (y, rows) if want_cols else y
     n, c = x.shape[:2]
     o = w.shape[0]
@@ -215,6 +257,10 @@ def conv_weight_grad(x, gy, w_shape, stride, pads, dilation, groups, cols=None):
     c = x.shape[1]
     p = n * math.prod(out_sp)
     ck = (c // groups) * math.prod(ksize)
+    if _fast2d(x.shape, w_shape, stride, groups) and dilation[0] == 1:
+        if cols is None:
+            cols = _hrows(_pad_input(x, pads), w_shape[3], stride[1], dilation[1], out_sp[1])
+        return _conv2d_h_wgrad(cols, gy, w_shape, stride)
     if _fast2d(x.shape, w_shape, stride, groups):
         if ck * p > _SMALL_COLS:
             if cols is None:
