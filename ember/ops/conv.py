@@ -75,6 +75,7 @@ def _columns(xpad, ksize, stride, dilation, out_sp):
 # place). The convolution is then KH GEMMs summed; the gradients are KH GEMMs as well.
 
 _SMALL_COLS = 1 << 19  # full im2col elements under which one big GEMM wins for grad_weight
+_ONE_GEMM_IGRAD = 1 << 20  # elements of all kernel rows' input-grad products kept at once
 
 
 def _fast2d(x_shape, w_shape, stride, groups):
@@ -182,9 +183,16 @@ def _conv2d_fast_igrad(gy, w, in_shape, stride, pads, dilation):
     g2 = xp.ascontiguousarray(gy.transpose(1, 2, 0, 3)).reshape(o, oh * n * ow)
     # gradient of the unfolded rows, accumulated over kernel rows (contiguous row blocks)
     grows = xp.zeros((c * kw, hp, n, ow), dtype=gy.dtype)
-    wk = xp.ascontiguousarray(w.transpose(2, 0, 1, 3)).reshape(kh, o, c * kw)
-    for i in range(kh):
-        grows[:, i * dh:i * dh + oh] += xp.matmul(wk[i].T, g2).reshape(c * kw, oh, n, ow)
+    if kh * c * kw * oh * n * ow <= _ONE_GEMM_IGRAD:
+        # small enough to keep all kernel rows' products at once: one GEMM (M = KH*C*KW)
+        z = xp.matmul(xp.ascontiguousarray(w.transpose(2, 1, 3, 0)).reshape(kh * c * kw, o),
+                      g2).reshape(kh, c * kw, oh, n, ow)
+        for i in range(kh):
+            grows[:, i * dh:i * dh + oh] += z[i]
+    else:
+        wk = xp.ascontiguousarray(w.transpose(2, 0, 1, 3)).reshape(kh, o, c * kw)
+        for i in range(kh):
+            grows[:, i * dh:i * dh + oh] += xp.matmul(wk[i].T, g2).reshape(c * kw, oh, n, ow)
     grows = grows.reshape(c, kw, hp, n, ow)
     # fold the width back: (C, Hp, N, Wp) accumulates each kw's strided columns
     gxt = xp.zeros((c, hp, n, wp), dtype=gy.dtype)
