@@ -489,7 +489,8 @@ def _run_node(node, buf, retain_graph, fast, prof, anomaly, cap_at, captured, ne
         raise
     post = node._hooks
     if post:
-        res = tuple(_T(r) for r in res)
+        # grad_inputs: one per edge (an Op with edge_inputs returns grads for more inputs)
+        res = tuple(_T(r) for r in res[:len(node.next_functions)])
         for h in list(post.values()):
             r = h(res, tuple(grads))
             if r is not None:

@@ -192,6 +192,7 @@ class Op(Node):
                  "_out_meta", "_released", "_metadata")
     promote = 0          # 0: none, 1: torch's result type, 2: result type, at least floating
     nondiff_outputs = ()  # indices of outputs that never get a grad_fn (e.g. argmax indices)
+    edge_inputs = None   # n: only the first n inputs get edges (torch's non-differentiable tail)
     # Optional `vjp(self, *grad_arrays) -> array | tuple`: the same formula as `backward`, on
     # arrays. The engine uses it when no graph of the backward pass is wanted (create_graph
     # False): the common case pays no per-op dispatch in backward.
@@ -371,8 +372,10 @@ class Op(Node):
             self.needs_input_grad = _NEEDS[ea is not _NO_EDGE, eb is not _NO_EDGE]
         else:
             nf = tuple(_edge(a) if isinstance(a, Tensor) else _NO_EDGE for a in args)
-            self.next_functions = nf
             self.needs_input_grad = tuple(e is not _NO_EDGE for e in nf)
+            if cls.edge_inputs is not None:
+                nf = nf[:cls.edge_inputs]   # as torch's next_functions list them
+            self.next_functions = nf
             self._in_dt = [a._data.dtype if isinstance(a, Tensor) else None for a in args]
         self._args = args
         self._saved = self._saved_out = None

@@ -18,6 +18,7 @@ from .. import _autocast as _ac
 from .. import _random as R
 from .._autocast import ON as _AC_ON
 from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import GRAD as _GRAD
 from ..autograd.op import lean_unary
 from ..ops import conv as C
 from ..ops import nn_ops as N
@@ -1120,6 +1121,19 @@ def _check_target_dtype(target):
                            f"{_scal(dt) if dt.name in _SCAL else dt.name.capitalize()}")
 
 
+def _check_weight_dtype(input, weight):
+    if weight is not None and weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {_scal(input._data.dtype)} but found "
+                           f"{_scal(weight._data.dtype)}")
+
+
+def _weight_no_grad(weight, fn):
+    # torch's autograd wrapper refuses a class weight that requires grad (no formula for it)
+    if weight is not None and weight._rg and _GRAD[0]:
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument "
+                           f"'weight'. This input cannot have requires_grad True.")
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """-input[target] (weighted, ignore_index skipped), reduced; see torch."""
@@ -1128,30 +1142,48 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     nd = len(xs)
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
-    if nd != 1 and ts and xs[0] != ts[0]:
+    if nd != 1 and (not ts or xs[0] != ts[0]):
+        # torch reads a 0-d target's batch size as 0
         raise ValueError(f"Expected input batch_size ({xs[0]}) to match target "
-                         f"batch_size ({ts[0]}).")
-    _check_target_dtype(target)
-    c = xs[1] if nd > 1 else xs[0]
-    if weight is not None and weight._data.dtype != input._data.dtype:
-        raise RuntimeError(f"expected scalar type {_scal(input._data.dtype)} but found "
-                           f"{_scal(weight._data.dtype)}")
-    if weight is not None and weight.numel() != c:
-        raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
-                           f"classes but got weight tensor of shape: {list(weight.shape)}")
+                         f"batch_size ({ts[0] if ts else 0}).")
+    # the checks below run in torch's order (nll_loss / nll_loss2d kernels): shape, target
+    # dtype, weight size, weight dtype, then bounds
     if nd <= 2:
-        if target.dim() > 1:
+        _weight_no_grad(weight, "nll_loss_forward")
+        c = xs[-1]
+        if len(ts) > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if nd == 2 and target.dim() != 1:
-            raise RuntimeError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                               f"batch_size ({target.shape[0] if target.dim() else 0}).")
+        _check_target_dtype(target)
+        if nd == 1 and len(ts) == 1 and ts[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                             f"{ts[0]}")
+        if weight is not None and (weight.dim() != 1 or weight.numel() != c):
+            raise RuntimeError(f"weight tensor should be defined either for all {c} classes or "
+                               f"no classes but got weight tensor of shape: {list(weight.shape)}")
+        _check_weight_dtype(input, weight)
         _check_bounds(target, c, ignore_index)
         return N.NllLoss.apply(input, target, weight, reduction=reduction,
                                ignore_index=ignore_index)
-    expected = (input.shape[0],) + tuple(input.shape[2:])
-    if tuple(target.shape) != expected:
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    c = xs[1]
+    if nd == 4:
+        _weight_no_grad(weight, "nll_loss2d_forward")
+        if len(ts) != 3:
+            raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got "
+                               f"targets of dimension: {len(ts)}")
+    elif tuple(ts[1:]) != tuple(xs[2:]):
+        expected = (xs[0],) + tuple(xs[2:])
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(ts)}")
+    else:
+        _weight_no_grad(weight, "nll_loss2d_forward")
+    _check_target_dtype(target)
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError("weight tensor should be defined either for all or no classes")
+    if nd == 4 and tuple(ts[1:]) != tuple(xs[2:]):
+        raise RuntimeError(f"size mismatch (got input: {list(xs)} , target: {list(ts)}")
+    _check_weight_dtype(input, weight)
     _check_bounds(target, c, ignore_index)
+    if weight is not None and weight.dim() != 1:
+        weight = S.reshape(weight, -1)  # the 2-D kernel reads any weight of C elements flat
     if nd == 4:
         return N.NllLoss2d.apply(input, target, weight, reduction=reduction,
                                  ignore_index=ignore_index)
@@ -1180,20 +1212,32 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """nll_loss(log_softmax(input, 1), target) with class indices or class probabilities."""
     reduction = _reduction(size_average, reduce, reduction)
     nd = input._data.ndim
-    if label_smoothing < 0.0 or label_smoothing > 1.0:
+    class_dim = 0 if nd == 1 else 1
+    # torch: same shapes mean class probabilities; otherwise class indices through nll_loss
+    # (a negative label_smoothing is accepted and means none)
+    if target._data.shape == input._data.shape:
+        if not target.is_floating_point():
+            raise RuntimeError(f"Expected floating point type for target with class "
+                               f"probabilities, got {_scal(target._data.dtype)}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        if nd == 0:
+            raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+        c = input.shape[class_dim]
+        if weight is not None and (weight.dim() != 1 or weight.numel() != c):
+            raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all "
+                               f"{c} classes or no classes but got weight tensor of shape: "
+                               f"{list(weight.shape)}")
+        if label_smoothing > 1.0:
+            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                               f"{label_smoothing}")
+        return _cross_entropy_probs(input, target, weight, reduction,
+                                    max(label_smoothing, 0.0), class_dim)
+    if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
-    class_dim = 0 if nd == 1 else 1
-    if target._data.dtype.kind == "f" or target.is_floating_point():
-        if target._data.shape == input._data.shape:
-            return _cross_entropy_probs(input, target, weight, reduction, label_smoothing,
-                                        class_dim)
-        if nd <= 2:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if nd == 0:
-        raise ValueError(f"Expected 1 or more dimensions (got {nd})")
     logp = log_softmax(input, class_dim)
-    if label_smoothing == 0.0:
+    if label_smoothing <= 0.0:
         return nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     # label smoothing: (1 - eps) * nll + eps * smooth_loss (torch's composite)
     c = input.shape[class_dim]
@@ -1225,18 +1269,18 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, clas
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / c
     logp = log_softmax(input, class_dim)
+    prod = logp * target
     if weight is not None:
         wshape = [1] * nd
         wshape[class_dim] = c
-        loss = -Rd.sum(logp * target * S.view(weight, *wshape), class_dim)
-    else:
-        loss = -Rd.sum(logp * target, class_dim)
+        prod = prod * S.view(weight, *wshape)
+    # the same graph as torch's composite: -(x * t).sum() / (numel // C) -> DivBackward1
     if reduction == "mean":
-        n = input.numel() // c if nd > 1 else 1
-        return loss.sum() / n
+        from ..ops.extra import _DivScalar
+        return _DivScalar.apply(-Rd.sum(prod), input.numel() // c if nd > 1 else 1)
     if reduction == "sum":
-        return loss.sum()
-    return loss
+        return -Rd.sum(prod)
+    return -Rd.sum(prod, class_dim)
 
 
 def _same_size_warning(input, target):

@@ -481,6 +481,7 @@ def _reduce_grad(grad, shape, reduction, n=None):
 
 class NllLoss(Op):
     """-w[t] * x[t] per sample (class dim 1), reduced; ignore_index entries weigh 0."""
+    edge_inputs = 1   # target and weight are not differentiable: torch gives them no edge
 
     def forward(self, x, target, weight=None, reduction="mean", ignore_index=-100):
         self.save_inputs(1, 2)
