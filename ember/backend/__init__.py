@@ -8,6 +8,9 @@ from __future__ import annotations
 import ml_dtypes
 import numpy as np
 
+from . import _malloc
+
+_malloc.tune()
 _cupy = None
 
 # ---- reduced-precision floats ------------------------------------------------------------------
