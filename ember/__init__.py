@@ -212,6 +212,7 @@ _LAZY_ATTRS.update({n: "_torch_ns" for n in (
     "cholesky_inverse detach get_device is_signed set_warn_always is_warn_always_enabled "
     "get_num_interop_threads set_num_interop_threads set_flush_denormal").split()})
 _LAZY_ATTRS["GradScaler"] = "amp"
+_LAZY_ATTRS.update({n: "ops.weight_norm" for n in ("_weight_norm", "norm_except_dim")})
 _LAZY_ATTRS.update({n: "amp.autocast_mode" for n in (
     "autocast", "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",
     "set_autocast_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",

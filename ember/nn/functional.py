@@ -116,8 +116,12 @@ def linear(input, weight, bias=None):
     if x.dtype != w.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_ctype(x.dtype)} != {_ctype(w.dtype)}")
-    wt = S.t(weight)
     nd = x.ndim
+    if nd == 2 and w.ndim == 2 and x.shape[1] == w.shape[1]:
+        r = L.linear2d(input, weight, bias)
+        if r is not None:
+            return r
+    wt = S.t(weight)
     if nd == 2:
         if x.shape[1] != w.shape[-1]:
             _mm_error(x.shape, w.shape)
@@ -145,10 +149,11 @@ def _linear_general(input, weight, wt, bias):
 
 def _addmm(bias, x, wt, out_shape):
     bs = bias._data.shape
-    try:
-        np.broadcast_shapes(bs, out_shape)
-    except ValueError:
-        _expand_error(out_shape, bs)
+    if bs != out_shape[1:]:
+        try:
+            np.broadcast_shapes(bs, out_shape)
+        except ValueError:
+            _expand_error(out_shape, bs)
     return L.Addmm.apply(bias, x, wt)
 
 

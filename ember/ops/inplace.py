@@ -127,7 +127,7 @@ def _adopt(self, r):
     self._out_nr = r._out_nr
     self._rg = True
     so = getattr(node, "_saved_out", None)
-    if so:
+    if so and "saved_outputs" not in node.__dict__:   # (packed by saved_tensors_hooks: kept)
         # the node's saved output is now self (same values, self's version counter)
         node._saved_out = [(nr, weakref.ref(self), self._data, self._ver, self._ver[0])
                            for (nr, _ref, _arr, _v, _n) in so]

@@ -17,9 +17,11 @@ from .. import _dtype as D
 from .._autocast import ON as _AC_ON
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap
+from ..autograd import op as _op
 from ..autograd.op import Op, promote_arrays
 from ..backend import array_module, opmath
 from ._broadcast import sum_to, wrap_dim
+from .shape import T as _TNode
 
 ndarray = np.ndarray
 
@@ -142,6 +144,90 @@ class Matmul(Op):
             if b.dim() == 1:
                 gb = gb.squeeze(-1)
         return ga, gb
+
+
+_F3264 = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
+
+
+def _edge(t):
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._out_nr)
+    return (t._accumulator(), 0) if t._rg else _op._NO_EDGE
+
+
+def linear2d(input, weight, bias):
+    """F.linear's common case (2-D float32/64 CPU input, 2-D weight, 1-D bias, one dtype) with
+    the nodes Op.apply would record (AddmmBackward0 or MmBackward0, the weight through
+    TBackward0) built directly: a Linear layer's Python cost is most of its time at small
+    batch. None where this path does not apply (shapes are checked by the caller)."""
+    x, w = input._data, weight._data
+    dt = x.dtype
+    if x.__class__ is not ndarray or x.ndim != 2 or w.ndim != 2 or dt not in _F3264 or \
+            w.dtype is not dt or _op.LAYERED[0]:
+        return None
+    if bias is not None:
+        b = bias._data
+        if b.__class__ is not ndarray or b.dtype is not dt or b.shape != (w.shape[0],):
+            return None
+    r = x @ w.T
+    if bias is not None:
+        r += b
+    out = _op._new(Tensor)
+    out._data = r
+    out._ver = None
+    if not (_op.GRAD[0] and (input._rg or weight._rg or (bias is not None and bias._rg))):
+        out._rg = False
+        out.grad_fn = None
+        return out
+    new, seq = _op._new, _op._seq
+    # weight.t(): a view sharing the weight's version counter, TBackward0 when it needs grad
+    wt = new(Tensor)
+    wt._data = w.T
+    ver = weight._ver
+    if ver is None:
+        ver = weight._ver = [0]
+    wt._ver = ver
+    base = getattr(weight, "_base", None)
+    wt._base = weight if base is None else base
+    wt._out_nr = 0
+    if weight._rg:
+        tn = new(_TNode)
+        tn._args = None
+        tn.next_functions = (_edge(weight),)
+        tn.needs_input_grad = _op._ONE_TRUE
+        tn._in_dt = None
+        tn._saved = tn._saved_out = tn._out_meta = None
+        tn._seq = next(seq)
+        wt._rg = True
+        wt.grad_fn = tn
+    else:
+        wt._rg = False
+        wt.grad_fn = None
+    vi = input._ver
+    svers = (0 if vi is None else vi[0], ver[0])
+    if bias is None:
+        node = new(Mm)
+        ei, ew = _edge(input), _edge(wt)
+        node.next_functions = (ei, ew)
+        node.needs_input_grad = _op._NEEDS[ei is not _op._NO_EDGE, ew is not _op._NO_EDGE]
+    else:
+        node = new(Addmm)
+        node.sc, node.beta, node.alpha = b.shape, 1, 1
+        eb, ei, ew = _edge(bias), _edge(input), _edge(wt)
+        no = _op._NO_EDGE
+        node.next_functions = (eb, ei, ew)
+        node.needs_input_grad = (eb is not no, ei is not no, ew is not no)
+    node._args = None
+    node._saved = (input, wt)
+    node._svers = svers
+    node._in_dt = None
+    node._saved_out = node._out_meta = None
+    node._seq = next(seq)
+    out._rg = True
+    out.grad_fn = node
+    out._out_nr = 0
+    return out
 
 
 def _mm_dtypes(a, b, name):

@@ -1,0 +1,146 @@
+"""torch.nn.utils.parametrizations: weight_norm, spectral_norm and orthogonal as parametrizations
+(parametrize.py) rather than the old forward pre-hooks of nn/utils/weight_norm.py and
+spectral_norm.py. Spectral norm's power iteration draws u, v from the global generator exactly
+as torch does, so after the same manual_seed the buffers and the normalized weight match.
+"""
+from __future__ import annotations
+
+from enum import Enum, auto
+
+from ..._tensor import Tensor
+from ...autograd.grad_mode import no_grad
+from ...ops.weight_norm import _weight_norm, norm_except_dim
+from .. import functional as F
+from ..modules.module import Module
+from . import parametrize
+
+__all__ = ["orthogonal", "spectral_norm", "weight_norm"]
+
+
+class _OrthMaps(Enum):
+    matrix_exp = auto()
+    cayley = auto()
+    householder = auto()
+
+
+def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
+    """See torch.nn.utils.parametrizations.orthogonal (not implemented in ember)."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if weight.ndim < 2:
+        raise ValueError("Expected a matrix or batch of matrices. "
+                         f"Got a tensor of {weight.ndim} dimensions.")
+    if orthogonal_map is None:
+        orthogonal_map = ("matrix_exp" if weight.size(-2) == weight.size(-1) or
+                          weight.is_complex() else "householder")
+    if getattr(_OrthMaps, orthogonal_map, None) is None:
+        raise ValueError('orthogonal_map has to be one of "matrix_exp", "cayley", '
+                         f'"householder". Got: {orthogonal_map}')
+    raise NotImplementedError("ember does not implement "
+                              "torch.nn.utils.parametrizations.orthogonal yet (it needs "
+                              "torch.matrix_exp, torch.geqrf and linalg.householder_product)")
+
+
+class _WeightNorm(Module):
+    """weight = g * v / ||v|| (the norm over every dim but `dim`); original0 = g, original1 = v."""
+
+    def __init__(self, dim=0):
+        super().__init__()
+        self.dim = -1 if dim is None else dim
+
+    def forward(self, weight_g, weight_v):
+        return _weight_norm(weight_v, weight_g, self.dim)
+
+    def right_inverse(self, weight):
+        return norm_except_dim(weight, 2, self.dim), weight
+
+
+def weight_norm(module, name="weight", dim=0):
+    """Reparametrize module.<name> as g * v / ||v||; see
+    torch.nn.utils.parametrizations.weight_norm."""
+    parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def _weight_norm_compat_hook(state_dict, prefix, local_metadata, strict, missing_keys,
+                                 unexpected_keys, error_msgs):
+        # state dicts saved with the old nn.utils.weight_norm (name_g, name_v) still load
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+
+    module._register_load_state_dict_pre_hook(_weight_norm_compat_hook)
+    return module
+
+
+class _SpectralNorm(Module):
+    """weight / sigma, sigma the largest singular value estimated by power iteration on the
+    buffers _u, _v (one step per training-mode forward)."""
+
+    def __init__(self, weight, n_power_iterations=1, dim=0, eps=1e-12):
+        super().__init__()
+        ndim = weight.ndim
+        if dim >= ndim or dim < -ndim:
+            raise IndexError("Dimension out of range (expected to be in range of "
+                             f"[-{ndim}, {ndim - 1}] but got {dim})")
+        if n_power_iterations <= 0:
+            raise ValueError("Expected n_power_iterations to be positive, but got "
+                             f"n_power_iterations={n_power_iterations}")
+        self.dim = dim if dim >= 0 else dim + ndim
+        self.eps = eps
+        if ndim > 1:
+            self.n_power_iterations = n_power_iterations
+            weight_mat = self._reshape_weight_to_matrix(weight)
+            h, w = weight_mat.size()
+            # torch draws u then v from the global generator
+            u = weight_mat.new_empty(h).normal_(0, 1)
+            v = weight_mat.new_empty(w).normal_(0, 1)
+            self.register_buffer("_u", F.normalize(u, dim=0, eps=self.eps))
+            self.register_buffer("_v", F.normalize(v, dim=0, eps=self.eps))
+            # start from a good estimate: 15 iterations at registration
+            self._power_method(weight_mat, 15)
+
+    def _reshape_weight_to_matrix(self, weight):
+        if weight.ndim <= 1:
+            raise AssertionError(f"Expected weight to have more than 1 dimension, got "
+                                 f"{weight.ndim}")
+        if self.dim != 0:
+            weight = weight.permute(self.dim, *(d for d in range(weight.dim()) if d != self.dim))
+        return weight.flatten(1)
+
+    def _power_method(self, weight_mat, n_power_iterations):
+        # u <- normalize(W v), then v <- normalize(W^H u), written into the buffers in place
+        with no_grad():
+            for _ in range(n_power_iterations):
+                self._u = F.normalize(weight_mat.mv(self._v), dim=0, eps=self.eps, out=self._u)
+                self._v = F.normalize(weight_mat.H.mv(self._u), dim=0, eps=self.eps,
+                                      out=self._v)
+
+    def forward(self, weight):
+        if weight.ndim == 1:
+            return F.normalize(weight, dim=0, eps=self.eps)
+        weight_mat = self._reshape_weight_to_matrix(weight)
+        if self.training:
+            self._power_method(weight_mat, self.n_power_iterations)
+        # clones: the buffers change in place at the next training forward
+        u = self._u.clone()
+        v = self._v.clone()
+        sigma = u.vdot(weight_mat.mv(v))
+        return weight / sigma
+
+    def right_inverse(self, value):
+        return value
+
+
+def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
+    """Reparametrize module.<name> as weight / sigma(weight); see
+    torch.nn.utils.parametrizations.spectral_norm."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if dim is None:
+        from ..modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+        dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)) else 0
+    parametrize.register_parametrization(
+        module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+    return module
