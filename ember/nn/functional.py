@@ -1202,9 +1202,17 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return r
 
 
+_U64 = np.dtype(np.uint64)
+
+
 def _check_bounds(target, c, ignore_index):
     t = target._data
-    if t.size == 0 or (t.min() >= 0 and t.max() < c):
+    if t.size == 0:
+        return
+    if t.dtype == np.int64 and t.__class__ is np.ndarray:
+        if t.view(_U64).max() < c:   # one pass: negatives read as huge unsigned numbers
+            return
+    elif t.min() >= 0 and t.max() < c:
         return
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
     if bad.any():

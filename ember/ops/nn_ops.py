@@ -493,10 +493,11 @@ class NllLoss(Op):
         if x.ndim == 2 and weight is None and reduction != "none":
             # the common case: no class weights; ignored targets only if present
             valid = t != ignore_index
-            picked = x[xp.arange(x.shape[0]), xp.where(valid, t, 0)]
             nvalid = int(xp.count_nonzero(valid))
-            if nvalid != t.size:
-                picked = picked * valid
+            if nvalid == t.size:
+                picked = x[xp.arange(x.shape[0]), t]
+            else:
+                picked = x[xp.arange(x.shape[0]), xp.where(valid, t, 0)] * valid
             total = -picked.sum(dtype=x.dtype)
             if reduction == "sum":
                 return total
