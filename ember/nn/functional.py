@@ -8,6 +8,7 @@ rnn functions live in _functional2.py and are re-exported at the bottom.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import warnings
@@ -599,19 +600,26 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 
 def _conv_checks(name, input, weight, bias, nsp, stride, padding, dilation, groups,
                  transposed=False, output_padding=0):
-    nd = input.dim()
+    nd = input._data.ndim
     if nd not in (nsp + 1, nsp + 2):
         raise RuntimeError(f"Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) input to "
-                           f"{name}, but got input of size: {list(input.shape)}")
+                           f"{name}, but got input of size: {list(input._data.shape)}")
+    try:
+        return _conv_params(nsp, stride, dilation, weight._data.ndim, groups)
+    except TypeError:   # a list argument: not hashable, so not cached
+        return _conv_params.__wrapped__(nsp, stride, dilation, weight._data.ndim, groups)
+
+
+@functools.lru_cache(maxsize=256)
+def _conv_params(nsp, stride, dilation, wdim, groups):
+    """stride and dilation as tuples, with torch's checks (cached: a model calls its layers
+    with the same arguments every step)."""
     stride = _int_list(stride, nsp, "stride")
     dilation = _int_list(dilation, nsp, "dilation")
-    if weight.dim() != nsp + 2:
-        k = weight.dim() - 2
-        if not isinstance(padding, str):
-            pass
-        raise RuntimeError(f"expected stride to be a single integer value or a list of {k} "
-                           f"values to match the convolution dimensions, but got stride="
-                           f"{list(stride)}")
+    if wdim != nsp + 2:
+        raise RuntimeError(f"expected stride to be a single integer value or a list of "
+                           f"{wdim - 2} values to match the convolution dimensions, but got "
+                           f"stride={list(stride)}")
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
     if any(d <= 0 for d in dilation):
@@ -624,18 +632,19 @@ def _conv_checks(name, input, weight, bias, nsp, stride, padding, dilation, grou
 _WARNED_SAME = [False]
 
 
-def _conv_nd(name, nsp, input, weight, bias, stride, padding, dilation, groups):
-    if _AC_ON[0]:
-        input, weight, bias = _ac.lower(input, weight, bias)
-    stride, dilation = _conv_checks(name, input, weight, bias, nsp, stride, padding, dilation,
-                                    groups)
-    unbatched = input.dim() == nsp + 1
-    x = S.unsqueeze(input, 0) if unbatched else input
-    ksize = weight.shape[2:]
+def _conv_pads(nsp, padding, stride, dilation, ksize):
+    try:
+        return _conv_pads_cached(nsp, padding, stride, dilation, ksize)
+    except TypeError:   # a list: not hashable
+        return _conv_pads_cached.__wrapped__(nsp, padding, stride, dilation, ksize)
+
+
+@functools.lru_cache(maxsize=256)
+def _conv_pads_cached(nsp, padding, stride, dilation, ksize):
     if isinstance(padding, str):
         if padding == "valid":
-            pads = ((0, 0),) * nsp
-        elif padding == "same":
+            return ((0, 0),) * nsp
+        if padding == "same":
             if any(s != 1 for s in stride):
                 raise RuntimeError("padding='same' is not supported for strided convolutions")
             pads = []
@@ -648,15 +657,27 @@ def _conv_nd(name, nsp, input, weight, bias, stride, padding, dilation, groups):
                 _WARNED_SAME[0] = True  # torch warns once per process (TORCH_WARN_ONCE)
                 warnings.warn("Using padding='same' with even kernel lengths and odd dilation "
                               "may require a zero-padded copy of the input be created",
-                              UserWarning, stacklevel=3)
-        else:
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
-    else:
-        pl = _int_list(padding, nsp, "padding")
-        if any(p < 0 for p in pl):
-            raise RuntimeError("negative padding is not supported")
-        pads = tuple((p, p) for p in pl)
-    xs, ws = x.shape, weight.shape
+                              UserWarning, stacklevel=5)
+            return pads
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
+    if type(padding) is int and padding >= 0:
+        return ((padding, padding),) * nsp
+    pl = _int_list(padding, nsp, "padding")
+    if any(p < 0 for p in pl):
+        raise RuntimeError("negative padding is not supported")
+    return tuple((p, p) for p in pl)
+
+
+def _conv_nd(name, nsp, input, weight, bias, stride, padding, dilation, groups):
+    if _AC_ON[0]:
+        input, weight, bias = _ac.lower(input, weight, bias)
+    stride, dilation = _conv_checks(name, input, weight, bias, nsp, stride, padding, dilation,
+                                    groups)
+    unbatched = input._data.ndim == nsp + 1
+    x = S.unsqueeze(input, 0) if unbatched else input
+    xs, ws = x._data.shape, weight._data.shape
+    ksize = ws[2:]
+    pads = _conv_pads(nsp, padding, stride, dilation, ksize)
     if ws[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
                            f"at dimension 0, but got weight of size [{list(ws)}] instead")
@@ -664,17 +685,21 @@ def _conv_nd(name, nsp, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError(f"Given groups={groups}, weight of size {list(ws)}, expected "
                            f"input{list(xs)} to have {ws[1] * groups} channels, but got "
                            f"{xs[1]} channels instead")
-    if bias is not None and (bias.dim() != 1 or bias.shape[0] != ws[0]):
-        raise RuntimeError(f"Given weight of size {list(ws)}, expected bias to be 1-dimensional "
-                           f"with {ws[0]} elements, but got bias of size {list(bias.shape)} "
-                           "instead")
-    padded = [s + lo + hi for s, (lo, hi) in zip(xs[2:], pads)]
-    eff = [d * (k - 1) + 1 for d, k in zip(dilation, ksize)]
-    if any(p < e for p, e in zip(padded, eff)):
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
-            f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
-            "actual input size")
+    if bias is not None:
+        bs = bias._data.shape
+        if len(bs) != 1 or bs[0] != ws[0]:
+            raise RuntimeError(f"Given weight of size {list(ws)}, expected bias to be "
+                               f"1-dimensional with {ws[0]} elements, but got bias of size "
+                               f"{list(bs)} instead")
+    for i in range(nsp):
+        lo, hi = pads[i]
+        if xs[2 + i] + lo + hi < dilation[i] * (ksize[i] - 1) + 1:
+            padded = [s + lo + hi for s, (lo, hi) in zip(xs[2:], pads)]
+            eff = [d * (k - 1) + 1 for d, k in zip(dilation, ksize)]
+            raise RuntimeError(
+                f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+                f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater "
+                "than actual input size")
     _check_conv_dtypes(x, weight, bias)
     y = C.Convolution.apply(x, weight, bias, stride=stride, pads=pads, dilation=dilation,
                             groups=groups)
