@@ -510,8 +510,17 @@ def _argfn(fn):
         x = input._data
         xp = _xp(x)
         if x.size == 0:
-            raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for "
-                               "input.numel() == 0.")
+            if dim is None:
+                raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for "
+                                   "input.numel() == 0.")
+            d = wrap_dim(dim, x.ndim)
+            if x.ndim and x.shape[d] == 0:
+                raise RuntimeError(f"{fn}(): Expected reduction dim {d} to have non-zero "
+                                   "size.")
+            # an empty input with a non-empty reduced dim gives an empty result
+            shape = tuple(1 if i == d and keepdim else s for i, s in enumerate(x.shape)
+                          if i != d or keepdim)
+            return _wrap(xp.zeros(shape, np.int64))
         nan = x.dtype.kind == "f" and xp.isnan(x).any()
         if dim is None:
             i = xp.argmax(xp.isnan(x)) if nan else getattr(xp, fn)(x)
@@ -796,6 +805,8 @@ class Sort(Op):
         d = self.dim = wrap_dim(dim, x.ndim)
         xp = _xp(x)
         idx = _sort_indices(x, d, descending, xp).astype(np.int64)
+        if not stable and xp is np:
+            idx = _unstable_ties(x, idx, d, descending)
         self.save_outputs(1)
         return xp.take_along_axis(x, idx, axis=d), idx
 
@@ -818,7 +829,40 @@ def argsort(input, dim=-1, descending=False, stable=False):
     if x.ndim == 0:
         return _wrap(np.zeros((), np.int64))
     d = wrap_dim(dim, x.ndim)
-    return _wrap(_sort_indices(x, d, descending, _xp(x)).astype(np.int64))
+    idx = _sort_indices(x, d, descending, _xp(x)).astype(np.int64)
+    if not stable and _xp(x) is np:
+        idx = _unstable_ties(x, idx, d, descending)
+    return _wrap(idx)
+
+
+_REPLAY_LIMIT = 1 << 17   # elements of tied slices replayed in Python per call
+
+
+def _unstable_ties(x, idx, d, descending):
+    """idx (a stable sort along d) in the order torch's default (unstable) sort gives: its CPU
+    kernel runs std::sort on (value, index) pairs, which reorders equal values in slices longer
+    than 16. Those slices are replayed with libstdc++'s introsort (up to _REPLAY_LIMIT elements
+    per call; beyond that equal values keep the stable order)."""
+    n = x.shape[d]
+    if n <= 16:
+        return idx   # insertion sort only: stable
+    v = np.moveaxis(np.take_along_axis(x, idx, axis=d), d, -1).reshape(-1, n)
+    eq = v[:, 1:] == v[:, :-1]
+    if v.dtype.kind in "fc":
+        nan = np.isnan(v)
+        eq |= nan[:, 1:] & nan[:, :-1]
+    rows = np.flatnonzero(eq.any(axis=1))
+    if not rows.size or rows.size * n > _REPLAY_LIMIT:
+        return idx
+    from ._stl_sort import _less, std_sort
+    xr = np.moveaxis(x, d, -1).reshape(-1, n)
+    out = np.moveaxis(idx, d, -1).reshape(-1, n).copy()
+    less = _less(descending)
+    for r in rows:
+        q = list(zip(xr[r].tolist(), range(n)))
+        std_sort(q, 0, n, less)
+        out[r] = [i for _, i in q]
+    return np.moveaxis(out.reshape(np.moveaxis(idx, d, -1).shape), -1, d)
 
 
 def msort(input):
@@ -838,7 +882,10 @@ class Topk(Op):
         if x.ndim == 0:
             return x.copy(), xp.zeros((), np.int64)
         idx = _sort_indices(x, d, largest, xp)
-        idx = xp.take(idx, xp.arange(k), axis=d).astype(np.int64)
+        idx = xp.take(idx, xp.arange(k + 1 if k < n else n), axis=d).astype(np.int64)
+        if xp is np and k:
+            idx = _topk_ties(x, idx, k, n, d, largest, sorted)
+        idx = idx[(slice(None),) * d + (slice(0, k),)]
         self.save_outputs(1)
         return xp.take_along_axis(x, idx, axis=d), idx
 
@@ -849,9 +896,52 @@ class Topk(Op):
         return grad.new_zeros(self.shape).scatter(self.dim, idx, grad)
 
 
+def _topk_ties(x, idx, k, n, d, largest, sorted):
+    """idx (the first min(k + 1, n) of a stable sort along d) made torch's: slices where equal
+    values meet within or at the edge of the top k, or (sorted=False) where torch's
+    nth_element leaves the k unsorted, are replayed with libstdc++'s algorithms."""
+    v = np.take_along_axis(x, idx, axis=d)
+    v = np.moveaxis(v, d, -1).reshape(-1, v.shape[d])
+    eq = v[:, 1:] == v[:, :-1]
+    if v.dtype.kind in "fc":
+        nan = np.isnan(v)
+        eq |= nan[:, 1:] & nan[:, :-1]
+    rows = eq.any(axis=1)
+    if not sorted and k > 1 and k * 64 > n:
+        rows[:] = True
+    if not rows.any():
+        return idx
+    from ._stl_sort import topk_row
+    xr = np.moveaxis(x, d, -1).reshape(-1, n)
+    out = np.moveaxis(idx, d, -1).reshape(-1, idx.shape[d]).copy()
+    for r in np.flatnonzero(rows):
+        out[r, :k] = topk_row(xr[r].tolist(), k, largest, sorted)
+    shape = tuple(np.moveaxis(idx, d, -1).shape)
+    return np.moveaxis(out.reshape(shape), -1, d)
+
+
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """The k largest (or smallest) values and their indices (see torch.topk)."""
     return RT.topk(Topk.apply(input, k=k, dim=dim, largest=largest, sorted=sorted))
+
+
+def _kth_ties(x, vals, idx, k, d):
+    """Where the k-th value occurs more than once in a slice, the index torch's quickselect
+    lands on (replayed with ATen's algorithm)."""
+    n = x.shape[d]
+    xr = np.moveaxis(x, d, -1).reshape(-1, n)
+    v = np.moveaxis(vals, d, -1).reshape(-1, 1)
+    eq = xr == v
+    if x.dtype.kind in "fc":
+        eq |= np.isnan(xr) & np.isnan(v)
+    rows = np.flatnonzero(np.count_nonzero(eq, axis=1) > 1)
+    if not rows.size:
+        return idx
+    from ._stl_sort import kth_index
+    out = np.moveaxis(idx, d, -1).reshape(-1).copy()
+    for r in rows:
+        out[r] = kth_index(xr[r].tolist(), k - 1)
+    return np.moveaxis(out.reshape(np.moveaxis(idx, d, -1).shape), -1, d)
 
 
 class Kthvalue(Op):
@@ -869,6 +959,8 @@ class Kthvalue(Op):
             raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}")
         idx = xp.take(xp.argsort(x, axis=d, kind="stable"), [k - 1], axis=d).astype(np.int64)
         vals = xp.take_along_axis(x, idx, axis=d)
+        if xp is np:
+            idx = _kth_ties(x, vals, idx, k, d)
         if not keepdim:
             idx, vals = idx.squeeze(d), vals.squeeze(d)
         self.save_outputs(1)
@@ -951,7 +1043,45 @@ def nanmedian(input, dim=None, keepdim=False):
         if f.size == 0:
             return _wrap(np.asarray(np.nan, x.dtype))
         return _wrapa(np.sort(f, kind="stable")[(f.size - 1) // 2])
-    raise NotImplementedError("ember: nanmedian with dim is not implemented")
+    return RT.nanmedian(NanMedianDim.apply(input, dim=dim, keepdim=keepdim))
+
+
+class NanMedianDim(MedianDim):
+    """The lower median of each slice's non-NaN values (NaN where all are NaN)."""
+    node_name = "NanmedianBackward1"
+
+    def forward(self, x, dim=-1, keepdim=False):
+        self.shape = x.shape
+        d = self.dim = wrap_dim(dim, x.ndim) if x.ndim else 0
+        self.keepdim = keepdim
+        xp = _xp(x)
+        if x.ndim == 0:
+            return x.copy(), xp.zeros((), np.int64)
+        order = xp.argsort(x, axis=d, kind="stable")   # NaN sorts last
+        m = x.shape[d] - (xp.isnan(x).sum(axis=d, keepdims=True) if x.dtype.kind == "f"
+                          else 0)
+        n = x.shape[d]
+        k = xp.maximum(m - 1, 0) // 2
+        idx = xp.take_along_axis(order, xp.broadcast_to(k, order.shape[:d] + (1,) +
+                                                       order.shape[d + 1:]), axis=d)
+        idx = idx.astype(np.int64)
+        vals = xp.take_along_axis(x, idx, axis=d)
+        if xp is np and (m == 0).any():
+            # an all-NaN slice: torch's nth_element (k = 0; NaNs compare equivalent) lands on
+            # the index libstdc++'s introselect leaves first
+            from ._stl_sort import _introselect
+            mr = np.moveaxis(np.broadcast_to(m, vals.shape), d, -1).reshape(-1)
+            out = np.moveaxis(idx, d, -1).reshape(-1).copy()
+            for r in np.flatnonzero(mr == 0):
+                q = list(range(n))
+                _introselect(q, 0, lambda p, r_: False)
+                out[r] = q[0]
+            idx = np.moveaxis(out.reshape(np.moveaxis(idx, d, -1).shape), -1, d)
+            vals = np.take_along_axis(x, idx, axis=d)
+        if not keepdim:
+            idx, vals = idx.squeeze(d), vals.squeeze(d)
+        self.save_outputs(1)
+        return vals, idx
 
 
 def mode(input, dim=-1, keepdim=False):
@@ -961,11 +1091,10 @@ def mode(input, dim=-1, keepdim=False):
     flat = xm.reshape(-1, xm.shape[-1]) if x.ndim else x.reshape(1, 1)
     vals = np.empty(flat.shape[0], x.dtype)
     idxs = np.empty(flat.shape[0], np.int64)
+    from ._stl_sort import mode_row
     for r in range(flat.shape[0]):
-        u, c = np.unique(flat[r], return_counts=True)
-        v = u[np.argmax(c)]  # smallest of the most frequent values
-        vals[r] = v
-        idxs[r] = np.nonzero(flat[r] == v)[0][-1]
+        # torch sorts (value, index) pairs with std::sort and takes the longest run
+        vals[r], idxs[r] = mode_row(flat[r].tolist())
     shp = xm.shape[:-1]
     vals, idxs = vals.reshape(shp), idxs.reshape(shp)
     if keepdim and x.ndim:

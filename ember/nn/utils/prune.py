@@ -8,147 +8,18 @@ torch's CPU kernel (libstdc++'s nth_element / partial_sort) breaks them (`_topk_
 from __future__ import annotations
 
 import numbers
-from math import isnan
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
 import numpy as np
 
 from ..._creation import ones_like, rand, rand_like, zeros_like
+from ...ops._stl_sort import topk_indices as _topk_indices
 
 __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructured",
            "L1Unstructured", "RandomStructured", "LnStructured", "CustomFromMask", "identity",
            "random_unstructured", "l1_unstructured", "random_structured", "ln_structured",
            "global_unstructured", "custom_from_mask", "remove", "is_pruned"]
-
-
-# ---- torch.topk's selection, ties included ---------------------------------------------------
-# torch's CPU topk fills (value, index) pairs and runs std::partial_sort (k * 64 <= n) or
-# std::nth_element on them; which of several equal values land in the top k is decided by
-# those libstdc++ algorithms. Where the k-th value is not tied across the boundary the set is
-# unique and NumPy's argpartition gives it; otherwise the two algorithms are replayed.
-
-def _make_heap(a, n, less):
-    if n < 2:
-        return
-    parent = (n - 2) // 2
-    while True:
-        _adjust_heap(a, parent, n, a[parent], less)
-        if parent == 0:
-            return
-        parent -= 1
-
-
-def _adjust_heap(a, hole, n, value, less):
-    top = hole
-    child = hole
-    while child < (n - 1) // 2:
-        child = 2 * (child + 1)
-        if less(a[child], a[child - 1]):
-            child -= 1
-        a[hole] = a[child]
-        hole = child
-    if (n & 1) == 0 and child == (n - 2) // 2:
-        child = 2 * (child + 1)
-        a[hole] = a[child - 1]
-        hole = child - 1
-    parent = (hole - 1) // 2
-    while hole > top and less(a[parent], value):
-        a[hole] = a[parent]
-        hole = parent
-        parent = (hole - 1) // 2
-    a[hole] = value
-
-
-def _heap_select(a, first, middle, last, less):
-    # on the subrange [first, last): a view keeps the heap arithmetic 0-based
-    sub = a[first:last]
-    m = middle - first
-    _make_heap(sub, m, less)
-    for i in range(m, len(sub)):
-        if less(sub[i], sub[0]):
-            value = sub[i]
-            sub[i] = sub[0]
-            _adjust_heap(sub, 0, m, value, less)
-    a[first:last] = sub
-
-
-def _introselect(a, nth, less):
-    first, last = 0, len(a)
-    depth = 2 * (last.bit_length() - 1)
-    while last - first > 3:
-        if depth == 0:
-            _heap_select(a, first, nth + 1, last, less)
-            a[first], a[nth] = a[nth], a[first]
-            return
-        depth -= 1
-        # median of (first+1, mid, last-1) moved to first, then an unguarded partition
-        mid = first + (last - first) // 2
-        x, y, z = first + 1, mid, last - 1
-        if less(a[x], a[y]):
-            m = y if less(a[y], a[z]) else (z if less(a[x], a[z]) else x)
-        else:
-            m = x if less(a[x], a[z]) else (z if less(a[y], a[z]) else y)
-        a[first], a[m] = a[m], a[first]
-        pivot = a[first]
-        lo, hi = first + 1, last
-        while True:
-            while less(a[lo], pivot):
-                lo += 1
-            hi -= 1
-            while less(pivot, a[hi]):
-                hi -= 1
-            if not lo < hi:
-                break
-            a[lo], a[hi] = a[hi], a[lo]
-            lo += 1
-        if lo <= nth:
-            first = lo
-        else:
-            last = lo
-    # insertion sort of the last few
-    for i in range(first + 1, last):
-        val = a[i]
-        if less(val, a[first]):
-            a[first + 1:i + 1] = a[first:i]
-            a[first] = val
-        else:
-            j = i
-            while less(val, a[j - 1]):
-                a[j] = a[j - 1]
-                j -= 1
-            a[j] = val
-
-
-def _topk_indices(x, k, largest):
-    """The indices torch.topk(x, k, largest) selects from the 1-D array x (in no order)."""
-    n = x.size
-    if k == 0:
-        return np.empty(0, np.int64)
-    key = -x if largest else x
-    # NaN counts as the largest value (first when largest, last otherwise)
-    key = np.where(np.isnan(x), -np.inf if largest else np.inf, key) if np.isnan(x).any() \
-        else key
-    part = np.argpartition(key, k - 1, kind="introselect")
-    kth = key[part[k - 1]]
-    if k == n or np.count_nonzero(key < kth) + np.count_nonzero(key == kth) == k:
-        return part[:k]
-    # a tie across the boundary: replay torch's algorithm on (value, index) pairs
-    vals = x.astype(np.float64).tolist()
-    if largest:
-        def less(p, q):
-            a, b = p[0], q[0]
-            return (isnan(a) and not isnan(b)) or a > b
-    else:
-        def less(p, q):
-            a, b = p[0], q[0]
-            return (not isnan(a) and isnan(b)) or a < b
-    q = list(zip(vals, range(n)))
-    if k * 64 <= n:
-        _heap_select(q, 0, k, n, less)
-    else:
-        _introselect(q, k - 1, less)
-    return np.fromiter((i for _, i in q[:k]), np.int64, k)
 
 
 # ---- methods -----------------------------------------------------------------------------------
