@@ -100,17 +100,8 @@ strided = "torch.strided"
 Tensor.layout = strided
 
 
-class _MemoryFormat:
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return "torch." + self.name
-
-
-contiguous_format = _MemoryFormat("contiguous_format")
-channels_last = _MemoryFormat("channels_last")
-preserve_format = _MemoryFormat("preserve_format")
+from ._memory_format import (memory_format, contiguous_format, channels_last,  # noqa: E402
+                             channels_last_3d, preserve_format)
 
 # torch's dtype aliases, as the same objects
 float = float32
@@ -197,8 +188,8 @@ from builtins import bool as builtins_bool  # noqa: E402
 _LAZY_MODULES = {"nn", "optim", "utils", "profiler", "serialization", "hub", "testing", "compat",
                  "functional", "jit", "distributions", "special", "fft", "overrides", "types",
                  "multiprocessing", "amp", "cpu", "random", "version", "backends", "library",
-                 "onnx", "vision", "attr"}
-_LAZY_ATTRS = {"save": "serialization", "load": "serialization"}
+                 "onnx", "vision", "attr", "func"}
+_LAZY_ATTRS = {"save": "serialization", "load": "serialization", "vmap": "func"}
 _LAZY_ATTRS.update({n: "_torch_ns" for n in (
     "conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d dropout dropout_ "
     "alpha_dropout feature_alpha_dropout batch_norm layer_norm group_norm instance_norm "
@@ -210,7 +201,8 @@ _LAZY_ATTRS.update({n: "_torch_ns" for n in (
     "hamming_window hann_window blackman_window bartlett_window kaiser_window gcd lcm ldexp "
     "frexp nextafter real imag angle mvlgamma pinverse nuclear_norm cholesky_solve "
     "cholesky_inverse detach get_device is_signed set_warn_always is_warn_always_enabled "
-    "get_num_interop_threads set_num_interop_threads set_flush_denormal").split()})
+    "get_num_interop_threads set_num_interop_threads set_flush_denormal conj conj_physical "
+    "resolve_conj resolve_neg is_conj is_neg").split()})
 _LAZY_ATTRS["GradScaler"] = "amp"
 _LAZY_ATTRS.update({n: "ops.weight_norm" for n in ("_weight_norm", "norm_except_dim")})
 _LAZY_ATTRS.update({n: "amp.autocast_mode" for n in (

@@ -2,13 +2,11 @@
 
 `ON[0]` is the one flag hot ops read: True while any autocast region is enabled. Ops in torch's
 CPU "lower precision" list (matmul family, linear, convolutions, prelu, attention) call
-`lower(...)` on their tensor inputs; ops in its "fp32" list (losses, prod, linalg, fft, some
-pads and 3-D pools) are wrapped by `fp32_op`. Everything else runs in whatever dtype it gets.
-The user-facing context manager is ember.amp.autocast.
+`lower(...)` on their tensor inputs; ops in its "fp32" list (losses, prod, inverse, trace,
+cdist, grid_sample) call `to_fp32(...)`, inline so no wrapper frame shifts warnings. Everything
+else runs in whatever dtype it gets. The user-facing context manager is ember.amp.autocast.
 """
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 
@@ -71,22 +69,6 @@ def to_fp32(*tensors):
             t = _cast(t, D.float32)
         out.append(t)
     return out
-
-
-def fp32_op(fn):
-    """Decorator for a function in torch's autocast fp32 list: under autocast, its float16/
-    bfloat16 tensor arguments (positional or keyword) run in float32."""
-    from ._tensor import Tensor
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if ON[0]:
-            args = tuple(to_fp32(*args))
-            for k, v in kwargs.items():
-                if isinstance(v, Tensor):
-                    kwargs[k] = to_fp32(v)[0]
-        return fn(*args, **kwargs)
-    return wrapper
 
 
 def clear_cache():

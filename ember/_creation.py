@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from . import _dtype as D
+from . import _memory_format as _mf
 from . import _random as R
 from ._device import device as _device_cls, as_device, cpu as _CPU
 from ._size import Size
@@ -371,7 +372,17 @@ def ones(*size, **kw):
 
 def empty(*size, **kw):
     """Uninitialised memory of the given shape (see torch.empty)."""
-    return _filled(None, _size_kw(size, kw), kw, "empty")
+    fmt = kw.pop("memory_format", None)
+    t = _filled(None, _size_kw(size, kw), kw, "empty")
+    if fmt is not None:
+        _mf.check_format(fmt, "empty()")
+        if fmt is _mf.preserve_format:
+            raise RuntimeError("unsupported memory format Preserve")
+        if fmt is not _mf.contiguous_format:
+            d = t._data
+            t._data = _mf.empty_strided(_mf._xp(d), d.shape, _mf.format_strides(d.shape, fmt),
+                                        d.dtype)
+    return t
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None,
@@ -393,25 +404,33 @@ def _like(input, dtype, device):
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
                memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return zeros(input._data.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    return _mf.layout_like(zeros(input._data.shape, dtype=dt, device=dev,
+                                 requires_grad=requires_grad), input._data, memory_format)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
               memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return ones(input._data.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    return _mf.layout_like(ones(input._data.shape, dtype=dt, device=dev,
+                                requires_grad=requires_grad), input._data, memory_format)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
                memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return empty(input._data.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    t = empty(input._data.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    if _mf.needs_layout(input._data, memory_format):
+        d = t._data
+        t._data = _mf.empty_strided(_mf._xp(d), d.shape,
+                                    _mf.like_strides(input._data, memory_format), d.dtype)
+    return t
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
               memory_format=None):
     dt, dev = _like(input, dtype, device)
-    return full(input._data.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
+    return _mf.layout_like(full(input._data.shape, fill_value, dtype=dt, device=dev,
+                                requires_grad=requires_grad), input._data, memory_format)
 
 
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
@@ -612,12 +631,19 @@ def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_g
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
               memory_format=None):
     dt, dev = _like(input, dtype, device)
+    if _mf.needs_layout(input._data, memory_format):
+        # torch fills the strided result in memory order
+        t = empty_like(input, dtype=dt, device=dev, memory_format=memory_format).uniform_()
+        return t.requires_grad_(True) if requires_grad else t
     return rand(input._data.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
                memory_format=None):
     dt, dev = _like(input, dtype, device)
+    if _mf.needs_layout(input._data, memory_format):
+        t = empty_like(input, dtype=dt, device=dev, memory_format=memory_format).normal_()
+        return t.requires_grad_(True) if requires_grad else t
     return randn(input._data.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
@@ -626,6 +652,9 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
     if high is None:
         low, high = 0, low
     dt, dev = _like(input, dtype, device)
+    if _mf.needs_layout(input._data, memory_format):
+        return empty_like(input, dtype=dt, device=dev, memory_format=memory_format).random_(
+            low, high)
     return randint(low, high, input._data.shape, dtype=dt, device=dev)
 
 

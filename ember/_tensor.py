@@ -19,6 +19,7 @@ from ._size import Size
 from .autograd import op as _op
 from .autograd.grad_mode import GRAD
 from .backend import device_of, to_numpy
+from .backend._meta import MetaArray, meta_repr
 
 _new = object.__new__
 ndarray = np.ndarray
@@ -115,7 +116,8 @@ class Tensor:
 
     def stride(self, dim=None):
         a = self._data
-        st = tuple(s // a.itemsize for s in a.strides) if a.size else _contig_strides(a.shape)
+        st = tuple(s // a.itemsize for s in a.strides) if a.size or any(a.strides) else \
+            _contig_strides(a.shape)   # NumPy zeroes the strides of most empty arrays
         if dim is None:
             return st
         return st[_wrap_dim(dim, a.ndim)]
@@ -129,8 +131,9 @@ class Tensor:
 
     def is_contiguous(self, memory_format=None):
         a = self._data
-        if memory_format is not None and getattr(memory_format, "name", "") == "channels_last":
-            return a.ndim == 4 and np.transpose(a, (0, 2, 3, 1)).flags.c_contiguous
+        if memory_format is not None:
+            from ._memory_format import is_contiguous_as
+            return is_contiguous_as(a, memory_format)
         return a.flags.c_contiguous
 
     @property
@@ -142,7 +145,12 @@ class Tensor:
 
     @property
     def is_cuda(self):
-        return type(self._data) is not ndarray
+        a = self._data
+        return type(a) is not ndarray and type(a) is not MetaArray
+
+    @property
+    def is_meta(self):
+        return type(self._data) is MetaArray
 
     @property
     def is_cpu(self):
@@ -150,7 +158,6 @@ class Tensor:
 
     is_sparse = False
     is_quantized = False
-    is_meta = False
     is_mkldnn = False
     is_nested = False
     layout = None  # replaced by ember.strided at package import
@@ -432,6 +439,8 @@ class Tensor:
         from ._printing import tensor_repr
         a = self._data
         dev = None if type(a) is ndarray else str(self.device)
+        if type(a) is MetaArray:
+            return meta_repr(self)
         fn = self.grad_fn
         return tensor_repr(to_numpy(a), _FROM_NP[a.dtype], device=dev,
                            requires_grad=self._rg and fn is None,

@@ -201,8 +201,10 @@ def install():
         "ember.ops._broadcast", fromlist=["sum_to"]).sum_to(self, S._shape_args(size))
     T.dim_order = lambda self: tuple(sorted(range(self.dim()), key=lambda d: -self.stride(d)))
     T.is_set_to = lambda self, other: self._data is other._data
-    T.conj = lambda self: E._r(self._data.conj()) if self.is_complex() else self
-    T.resolve_conj = T.resolve_neg = lambda self: self
+    from .ops import extra as X
+    T.conj, T.conj_physical = X.conj, X.conj_physical
+    T.resolve_conj, T.resolve_neg, T.is_conj, T.is_neg = (X.resolve_conj, X.resolve_neg,
+                                                          X.is_conj, X.is_neg)
     def _real(self):
         # torch: select(view_as_real(self), -1, 0), a differentiable view sharing memory
         if not self.is_complex():

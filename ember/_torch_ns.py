@@ -467,3 +467,10 @@ def set_flush_denormal(mode):
     """ember cannot set the CPU's denormal mode from Python: returns False (unsupported), as
     torch does on CPUs without the flag."""
     return False
+
+
+def __getattr__(name):
+    if name in ("conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg"):
+        from .ops import extra
+        return getattr(extra, name)
+    raise AttributeError(f"module 'ember._torch_ns' has no attribute '{name}'")

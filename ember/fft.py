@@ -280,6 +280,43 @@ def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     return irfftn(input, s, dim, norm, out=out)
 
 
+# The Hermitian pair: hfft* is the FFT of a signal given by its one-sided half (real output),
+# ihfft* its inverse. For such a signal FFT(X) = N * irfft(conj(X)), so they are the C2R/R2C
+# transforms of the conjugate with the dual normalisation.
+
+def hfft(input, n=None, dim=-1, norm=None, *, out=None):
+    """FFT of a one-sided Hermitian signal: a real signal of length n (see torch.fft.hfft)."""
+    return hfftn(input, None if n is None else (n,), (dim,), norm, out=out, _name="hfft")
+
+
+def hfftn(input, s=None, dim=None, norm=None, *, out=None, _name="hfftn"):
+    """N-dimensional hfft: the last dim holds the one-sided half (see torch.fft.hfftn)."""
+    norm = _norm(norm)
+    x = input.conj() if isinstance(input, Tensor) and input.is_complex() else input
+    return _out(_c2r(x, s, dim, _DUAL[norm], _name), out)
+
+
+def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    """Two-dimensional hfft (see torch.fft.hfft2)."""
+    return hfftn(input, s, dim, norm, out=out, _name="hfft2")
+
+
+def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
+    """Inverse of hfft: the one-sided half of a real signal's inverse FFT (see
+    torch.fft.ihfft)."""
+    return ihfftn(input, None if n is None else (n,), (dim,), norm, out=out, _name="ihfft")
+
+
+def ihfftn(input, s=None, dim=None, norm=None, *, out=None, _name="ihfftn"):
+    """N-dimensional ihfft (see torch.fft.ihfftn)."""
+    return _out(_r2c(input, s, dim, _DUAL[_norm(norm)], _name).conj(), out)
+
+
+def ihfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    """Two-dimensional ihfft (see torch.fft.ihfft2)."""
+    return ihfftn(input, s, dim, norm, out=out, _name="ihfft2")
+
+
 def _out(r, out):
     if out is None:
         return r
@@ -316,8 +353,6 @@ def ifftshift(input, dim=None):
 
 
 def __getattr__(name):
-    if name in ("hfft", "ihfft", "hfft2", "ihfft2", "hfftn", "ihfftn"):
-        raise NotImplementedError(f"torch.fft.{name} is not implemented in ember")
     raise AttributeError(f"module 'ember.fft' has no attribute '{name}' (ember does not "
                          f"implement torch.fft.{name})")
 

@@ -193,6 +193,9 @@ def _accumulate_into(var, g, create_graph):
         else:
             t = g.detach()
             t._data = t._data.copy()
+            if not var._data.flags.c_contiguous:
+                from .._memory_format import grad_layout
+                t._data = grad_layout(t._data, var._data)
             t._ver = None
             t._base = None
             var._grad = t
@@ -538,6 +541,9 @@ def _accumulate_leaf(var, g):
         if not (own and g.base is None and g.flags.c_contiguous and g.flags.writeable and
                 getrefcount(g) <= 3):
             g = g.copy()
+        if not var._data.flags.c_contiguous:   # a channels_last/permuted leaf: its strides
+            from .._memory_format import grad_layout
+            g = grad_layout(g, var._data)
         t = _opmod._wrap(g)
         var._grad = t
     elif GRAD[0] and old._rg:

@@ -9,6 +9,7 @@ import ml_dtypes
 import numpy as np
 
 from . import _malloc
+from ._meta import MetaArray
 
 _malloc.tune()
 _cupy = None
@@ -139,6 +140,8 @@ def device_of(a):
     from .._device import cpu, device
     if type(a) is np.ndarray:
         return cpu
+    if type(a) is MetaArray:
+        return device("meta")
     return device("cuda", int(a.device.id))
 
 
@@ -150,6 +153,8 @@ def to_numpy(a):
 
 
 def to_device(a, device):
+    if device.type == "meta":
+        return MetaArray(a.shape, a.dtype)
     if device.type == "cpu":
         return to_numpy(a)
     cp = cupy()

@@ -15,14 +15,75 @@ class Constraint:
 
 
 class _Dependent(Constraint):
-    """A constraint that depends on other parameters: cannot be checked on its own."""
+    """A constraint that depends on other parameters: cannot be checked on its own. Its
+    is_discrete / event_dim are known only when given (else reading them raises)."""
+
+    def __init__(self, *, is_discrete=NotImplemented, event_dim=NotImplemented):
+        self._is_discrete = is_discrete
+        self._event_dim = event_dim
+
+    @property
+    def is_discrete(self):
+        if self._is_discrete is NotImplemented:
+            raise NotImplementedError(".is_discrete cannot be determined statically")
+        return self._is_discrete
+
+    @property
+    def event_dim(self):
+        if self._event_dim is NotImplemented:
+            raise NotImplementedError(".event_dim cannot be determined statically")
+        return self._event_dim
+
+    def __call__(self, *, is_discrete=NotImplemented, event_dim=NotImplemented):
+        if is_discrete is NotImplemented:
+            is_discrete = self._is_discrete
+        if event_dim is NotImplemented:
+            event_dim = self._event_dim
+        return _Dependent(is_discrete=is_discrete, event_dim=event_dim)
 
     def check(self, x):
         raise ValueError("Cannot determine validity of dependent constraint")
 
 
+class _DependentProperty(property, _Dependent):
+    """A property that is also a dependent constraint: on the class it reads as `dependent`
+    (so argument validation skips it), on an instance it computes the real constraint."""
+
+    def __init__(self, fn=None, *, is_discrete=NotImplemented, event_dim=NotImplemented):
+        property.__init__(self, fn)
+        _Dependent.__init__(self, is_discrete=is_discrete, event_dim=event_dim)
+
+    def __call__(self, fn):
+        return _DependentProperty(fn, is_discrete=self._is_discrete, event_dim=self._event_dim)
+
+
 def is_dependent(constraint):
     return isinstance(constraint, _Dependent)
+
+
+class _IntegerGreaterThan(Constraint):
+    is_discrete = True
+
+    def __init__(self, lower_bound):
+        self.lower_bound = lower_bound
+
+    def check(self, value):
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
+
+
+class _Multinomial(Constraint):
+    """Nonnegative counts summing to at most upper_bound (torch checks only that)."""
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, x):
+        return (x >= 0).all(dim=-1) & (x.sum(dim=-1) <= self.upper_bound)
 
 
 class _Real(Constraint):
@@ -162,6 +223,11 @@ class _IndependentConstraint(Constraint):
 
 
 dependent = _Dependent()
+dependent_property = _DependentProperty
+nonnegative_integer = _IntegerGreaterThan(0)
+positive_integer = _IntegerGreaterThan(1)
+integer_greater_than = _IntegerGreaterThan
+multinomial = _Multinomial
 real = _Real()
 real_vector = _IndependentConstraint(real, 1)
 boolean = _Boolean()

@@ -5,6 +5,20 @@ import numbers
 
 import ember as _e
 
+euler_constant = 0.57721566490153286060   # Euler-Mascheroni constant
+
+
+def _sum_rightmost(value, dim):
+    """Sum out the rightmost `dim` dims of value."""
+    if dim == 0:
+        return value
+    return value.reshape(tuple(value.shape[:value.dim() - dim]) + (-1,)).sum(-1)
+
+
+def _standard_normal(shape, dtype, device=None):
+    """empty(shape).normal_(): the standard normals distributions draw."""
+    return _e.empty(shape, dtype=dtype).normal_()
+
 
 def broadcast_all(*values):
     """Tensors broadcast together; numbers become tensors of the first tensor's dtype (or the

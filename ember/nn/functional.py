@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from .. import _autocast as _ac
+from .. import _memory_format as _mf
 from .. import _random as R
 from .._autocast import ON as _AC_ON
 from .._tensor import Tensor, _wrap
@@ -703,6 +704,8 @@ def _conv_nd(name, nsp, input, weight, bias, stride, padding, dilation, groups):
     _check_conv_dtypes(x, weight, bias)
     y = C.Convolution.apply(x, weight, bias, stride=stride, pads=pads, dilation=dilation,
                             groups=groups)
+    if _mf.layouts_differ(x, weight):   # channels_last input or weight: output follows
+        _mf.restride_output(y, x, weight)
     return S.squeeze(y, 0) if unbatched else y
 
 
@@ -774,6 +777,8 @@ def _conv_transpose_nd(name, nsp, input, weight, bias, stride, padding, output_p
     pads = tuple((p, p) for p in pl)
     y = C.Convolution.apply(x, weight, bias, stride=stride, pads=pads, dilation=dilation,
                             transposed=True, output_padding=op, groups=groups)
+    if _mf.layouts_differ(x, weight):
+        _mf.restride_output(y, x, weight)
     return S.squeeze(y, 0) if unbatched else y
 
 
@@ -894,6 +899,8 @@ def _max_pool_nd(nsp, op, input, kernel_size, stride, padding, dilation, ceil_mo
     _check_pool("max_pool2d" if nsp == 2 else f"max_pool{nsp}d", x, nsp, k, s, p, d, ceil_mode)
     r = op.apply(x, ksize=k, stride=s, padding=p, dilation=d, ceil_mode=ceil_mode,
                  indices=return_indices)
+    if _mf.layouts_differ(x):   # a channels_last input gives channels_last results
+        _mf.restride_output(r, x)
     if not return_indices:
         return S.squeeze(r, 0) if unbatched else r
     vals, idx = r
@@ -949,6 +956,8 @@ def _avg_pool_nd(nsp, op, input, kernel_size, stride, padding, ceil_mode, count_
         raise RuntimeError("divisor must be not zero")
     y = op.apply(x, ksize=k, stride=s, padding=p, ceil_mode=ceil_mode,
                  count_include_pad=count_include_pad, divisor_override=divisor_override)
+    if _mf.layouts_differ(x):
+        _mf.restride_output(y, x)
     return S.squeeze(y, 0) if unbatched else y
 
 
@@ -1008,6 +1017,8 @@ def _adaptive_avg(nsp, op, name, input, output_size):
         y = Rd.mean(x, tuple(range(2, 2 + nsp)), keepdim=True)
     else:
         y = op.apply(x, output_size=out)
+    if _mf.layouts_differ(x):
+        _mf.restride_output(y, x)
     return S.squeeze(y, 0) if unbatched else y
 
 
@@ -1037,6 +1048,8 @@ def _adaptive_max(nsp, op, name, input, output_size, return_indices):
     x = S.unsqueeze(input, 0) if unbatched else input
     out = _adaptive_size(output_size, x.shape[2:])
     vals, idx = op.apply(x, output_size=out)
+    if _mf.layouts_differ(x):
+        _mf.restride_output((vals, idx), x)
     if unbatched:
         vals, idx = S.squeeze(vals, 0), S.squeeze(idx, 0)
     return (vals, idx) if return_indices else vals
@@ -1167,6 +1180,8 @@ def _weight_no_grad(weight, fn):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """-input[target] (weighted, ignore_index skipped), reduced; see torch."""
+    if _AC_ON[0]:
+        input, target, weight = _ac.to_fp32(input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     xs, ts = input._data.shape, target._data.shape
     nd = len(xs)
@@ -1248,6 +1263,8 @@ def _check_bounds(target, c, ignore_index):
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """nll_loss(log_softmax(input, 1), target) with class indices or class probabilities."""
+    if _AC_ON[0]:
+        input, target, weight = _ac.to_fp32(input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     nd = input._data.ndim
     class_dim = 0 if nd == 1 else 1
@@ -1338,6 +1355,8 @@ def _broadcast_check(a, b):
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """mean((input - target)^2); see torch.nn.functional.mse_loss."""
+    if _AC_ON[0]:
+        input, target = _ac.to_fp32(input, target)
     _same_size_warning(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_check(input, target)
@@ -1349,6 +1368,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """mean(|input - target|) (composed: AbsBackward0 -> MeanBackward0)."""
+    if _AC_ON[0]:
+        input, target = _ac.to_fp32(input, target)
     _same_size_warning(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_check(input, target)
@@ -1360,6 +1381,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta."""
+    if _AC_ON[0]:
+        input, target = _ac.to_fp32(input, target)
     _same_size_warning(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if beta < 0:
@@ -1372,6 +1395,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta)."""
+    if _AC_ON[0]:
+        input, target = _ac.to_fp32(input, target)
     _same_size_warning(input, target)
     reduction = _get_enum_check(reduction)
     _broadcast_check(input, target)
@@ -1385,6 +1410,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """-(y log p + (1 - y) log(1 - p)), logs clamped at -100 as in torch."""
+    if _AC_ON[0]:
+        input, target, weight = _ac.to_fp32(input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
@@ -1407,6 +1434,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """BCE on sigmoid(input), computed stably in one op; see torch."""
+    if _AC_ON[0]:
+        input, target, weight = _ac.to_fp32(input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
@@ -1417,6 +1446,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """target * (log target - input), pointwise, reduced; see torch.nn.functional.kl_div."""
+    if _AC_ON[0]:
+        input, target = _ac.to_fp32(input, target)
     if size_average is not None or reduce is not None:
         red = _legacy_reduction(size_average, reduce)
     else:
@@ -1447,6 +1478,8 @@ def _xlogy(x, y):
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
     """exp(input) - target * input (log_input) or input - target log(input + eps)."""
+    if _AC_ON[0]:
+        input, target = _ac.to_fp32(input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     if reduction not in ("none", "mean", "sum"):
@@ -1494,6 +1527,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
     """1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1."""
+    if _AC_ON[0]:
+        input1, input2 = _ac.to_fp32(input1, input2)
     reduction = _reduction(size_average, reduce, reduction)
     nd = input1.dim()
     if input1.shape != input2.shape:
@@ -1520,6 +1555,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """max(0, -y (x1 - x2) + margin)."""
+    if _AC_ON[0]:
+        input1, input2 = _ac.to_fp32(input1, input2)
     reduction = _reduction(size_average, reduce, reduction)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(
@@ -1532,6 +1569,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """x for y = 1, max(0, margin - x) for y = -1."""
+    if _AC_ON[0]:
+        input, target = _ac.to_fp32(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     zeros = input.new_zeros(())
     margin_clamp = E.clamp_min(margin - input, 0)
@@ -1542,6 +1581,8 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-y x)), reduced."""
+    if _AC_ON[0]:
+        input, target = _ac.to_fp32(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     return N.SoftMarginLoss.apply(input, target, reduction=reduction)
 
@@ -1569,6 +1610,8 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """sum_j max(0, margin - x[y] + x[j])^p / C; see torch.nn.functional.multi_margin_loss."""
+    if _AC_ON[0]:
+        input, weight = _ac.to_fp32(input, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
@@ -1581,6 +1624,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """sum over targets j and non-targets i of max(0, 1 - (x[y_j] - x[i])) / C."""
+    if _AC_ON[0]:
+        input, target = _ac.to_fp32(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     x = input if input.dim() == 2 else S.unsqueeze(input, 0)
     t = target if target.dim() == 2 else S.unsqueeze(target, 0)
@@ -1604,6 +1649,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """max(d(a, p) - d(a, n) + margin, 0) with pairwise_distance."""
+    if _AC_ON[0]:
+        anchor, positive, negative = _ac.to_fp32(anchor, positive, negative)
     reduction = _reduction(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
@@ -1639,6 +1686,8 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
              zero_infinity=False):
+    if _AC_ON[0]:
+        log_probs, = _ac.to_fp32(log_probs)
     raise NotImplementedError("ember does not implement torch.nn.functional.ctc_loss yet")
 
 
@@ -2007,6 +2056,8 @@ def affine_grid(theta, size, align_corners=None):
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Sample input at grid's normalised locations (see torch.nn.functional.grid_sample)."""
+    if _AC_ON[0]:
+        input, grid = _ac.to_fp32(input, grid)
     from ..ops import grid_sampler as G
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' "
@@ -2069,13 +2120,3 @@ try:
 except ImportError as _e:  # only while _functional2.py does not exist yet
     if getattr(_e, "name", None) != "ember.nn._functional2":
         raise
-
-
-# torch's autocast fp32 list: under autocast these take float16/bfloat16 inputs in float32
-for _name in ("nll_loss", "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-              "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
-              "poisson_nll_loss", "cosine_embedding_loss", "margin_ranking_loss",
-              "hinge_embedding_loss", "soft_margin_loss", "multi_margin_loss",
-              "multilabel_margin_loss", "triplet_margin_loss", "ctc_loss", "grid_sample"):
-    globals()[_name] = _ac.fp32_op(globals()[_name])
-del _name

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype as D
+from .. import _dtype as D, _memory_format as _mf
 from .._device import device as _device_cls, as_device
 from .._tensor import Tensor
 from ..autograd.op import Op
@@ -23,18 +23,15 @@ def cast_array(a, npdt):
 
 
 class ToCopy(Op):
-    def forward(self, x, dtype=None, device=None):
+    def forward(self, x, dtype=None, device=None, memory_format=None):
         self.src_dt = D._FROM_NP[x.dtype]
         self.src_dev = device_of(x)
-        if dtype is not None and dtype.np != x.dtype:
-            x = cast_array(x, dtype.np)
-        elif device is None:
-            x = x.copy()
-        if device is not None and device_of(x) != device:
-            x = to_device(x, device)
-        elif device is not None and dtype is None:
-            x = x.copy()
-        return x
+        if memory_format is not None or x.__class__ is np.ndarray and not x.flags.c_contiguous:
+            # torch's _to_copy lays the copy out by the format (preserve: x's dense strides)
+            want = _mf.like_strides(x, memory_format)
+            r = _to_copy(x, dtype, device)
+            return r if _mf.estrides(r) == want else _mf.copy_with_strides(r, want)
+        return _to_copy(x, dtype, device)
 
     def backward(self, grad):
         g = grad
@@ -43,6 +40,19 @@ class ToCopy(Op):
         if g.dtype is not self.src_dt:
             g = g.to(self.src_dt)
         return g
+
+
+def _to_copy(x, dtype, device):
+    """x cast to dtype and/or moved to device: always a new array."""
+    if dtype is not None and dtype.np != x.dtype:
+        x = cast_array(x, dtype.np)
+    elif device is None:
+        x = x.copy()
+    if device is not None and device_of(x) != device:
+        x = to_device(x, device)
+    elif device is not None and dtype is None:
+        x = x.copy()
+    return x
 
 
 def _parse_to(args, kwargs):
@@ -79,22 +89,31 @@ def _parse_to(args, kwargs):
 
 def tensor_to(self, *args, **kwargs):
     """Tensor.to(dtype) / .to(device, dtype) / .to(other): self if nothing changes."""
+    fmt = kwargs.pop("memory_format", None) if kwargs else None
     dtype, device, copy = _parse_to(args, dict(kwargs))
     a = self._data
     if device is not None:
         if device.type == "cuda" and device.index is None:
             device = _device_cls("cuda", 0)
-        if device.type not in ("cpu", "cuda"):
+        if device.type not in ("cpu", "cuda", "meta"):
             from ..backend import module_for
             module_for(device)
     same_dt = dtype is None or dtype.np == a.dtype
     same_dev = device is None or device_of(a) == device
-    if same_dt and same_dev and not copy:
+    if fmt is not None:
+        _mf.check_format(fmt, "to()")
+        if fmt is _mf.preserve_format:
+            fmt = None
+        elif same_dt and same_dev and not copy and _mf.suggest_format(a) is fmt:
+            return self   # torch's to_will_alias reads suggest_memory_format
+    if same_dt and same_dev and not copy and fmt is None:
         return self
     if same_dev:
         device = None
     if same_dt:
         dtype = None
+    if fmt is not None:
+        return ToCopy.apply(self, dtype=dtype, device=device, memory_format=fmt)
     if dtype is None and device is None:
         dtype = D._FROM_NP[a.dtype]
         return ToCopy.apply(self, dtype=None, device=None)

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .. import _dtype as D
+from .. import _dtype as D, _memory_format as _mf
 from .._tensor import Tensor, _wrap
 
 _new = object.__new__
@@ -74,6 +74,14 @@ def _r(a):
     return _wrap(a)
 
 
+def _layout2(r, a, b=None):
+    """r = a op b re-laid out as torch's TensorIterator would when a is not C-contiguous
+    (NumPy lets C order win a layout conflict, torch the first operand's layout)."""
+    if a.__class__ is ndarray and r.__class__ is ndarray and not a.flags.c_contiguous:
+        return _mf.fix_elementwise(r, (a, b))
+    return r
+
+
 def _tensor_of(x, like):
     """A Python number as a 0-dim tensor on like's device (for ops that need Tensor inputs)."""
     if isinstance(x, Tensor):
@@ -111,7 +119,7 @@ class Add(Op):
         if alpha != 1:
             b = b * alpha
         try:
-            return a + b
+            return _layout2(a + b, a, b)
         except ValueError:
             broadcast_error(self.sa, self.sb)
 
@@ -147,7 +155,7 @@ class Sub(Op):
         if alpha != 1:
             b = b * alpha
         try:
-            return a - b
+            return _layout2(a - b, a, b)
         except ValueError:
             broadcast_error(self.sa, self.sb)
 
@@ -196,7 +204,7 @@ class Mul(Op):
         self.save_inputs(0, 1)
         self.sa, self.sb = _shape(a), _shape(b)
         try:
-            return a * b
+            return _layout2(a * b, a, b)
         except ValueError:
             broadcast_error(self.sa, self.sb)
 
@@ -233,7 +241,7 @@ class Div(Op):
         self.save_inputs(0, 1)
         self.sa, self.sb = _shape(a), _shape(b)
         try:
-            return a / b
+            return _layout2(a / b, a, b)
         except ValueError:
             broadcast_error(self.sa, self.sb)
 
@@ -429,6 +437,9 @@ def _lean2(a, b, ufunc, cls, save, dtypes):
         broadcast_error(x.shape, _shape(y))
     if r.__class__ is not ndarray:
         r = np.asarray(r)   # NumPy gives scalars for 0-dim results
+    elif not x.flags.c_contiguous:
+        # NumPy lets C order win a layout conflict, torch the first operand's layout
+        r = _mf.fix_elementwise(r, (x, y))
     if graph:
         node = _new(cls)
         node.sa = x.shape

@@ -501,3 +501,52 @@ def set_float32_matmul_precision(precision):
                       "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
         return
     _MATMUL_PRECISION[0] = precision
+
+
+# ---- conjugation ---------------------------------------------------------------------------
+# torch's conj() is a lazy view with a conj bit; ember conjugates eagerly (a copy), so
+# is_conj() is always False and resolve_conj() has nothing to resolve. Values and gradients
+# are torch's.
+
+class Conj(Op):
+    """conj(x); its gradient is the conjugate of the incoming one."""
+
+    def forward(self, x):
+        return x.conj()
+
+    def backward(self, grad):
+        return conj(grad)
+
+    def vjp(self, grad):
+        return grad.conj()
+
+
+class ConjPhysical(Conj):
+    pass
+
+
+def conj(input):
+    """The complex conjugate; real tensors come back as they are (see torch.conj)."""
+    return Conj.apply(input) if input.is_complex() else input
+
+
+def conj_physical(input, *, out=None):
+    """The complex conjugate, materialised (see torch.conj_physical)."""
+    r = ConjPhysical.apply(input) if input.is_complex() else input
+    return r if out is None else out.copy_(r)
+
+
+def resolve_conj(input):
+    return input
+
+
+def resolve_neg(input):
+    return input
+
+
+def is_conj(input):
+    return False
+
+
+def is_neg(input):
+    return False

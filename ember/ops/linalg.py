@@ -794,6 +794,8 @@ class Inverse(Op):
 
 
 def inverse(input):
+    if _AC_ON[0]:  # torch's autocast fp32 list
+        input, = _ac.to_fp32(input)
     return Inverse.apply(input)
 
 
@@ -1110,6 +1112,8 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
 
 
 def trace(input):
+    if _AC_ON[0]:  # torch's autocast fp32 list
+        input, = _ac.to_fp32(input)
     a = input._data
     if a.ndim != 2:
         raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(a.ndim))
@@ -1227,6 +1231,8 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 
 def cdist(x1, x2, p=2.0):
+    if _AC_ON[0]:  # torch's autocast fp32 list
+        x1, x2 = _ac.to_fp32(x1, x2)
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     from .reduction import vector_norm
     return vector_norm(diff, p, dim=-1)
@@ -1254,8 +1260,3 @@ def multi_dot(tensors):
         r = r.squeeze(-1)
     return r
 
-
-# torch's autocast fp32 list (see ember._autocast)
-inverse = _ac.fp32_op(inverse)
-trace = _ac.fp32_op(trace)
-cdist = _ac.fp32_op(cdist)

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .. import _memory_format as _mf
 from .._tensor import _wrap
 from ..autograd.grad_mode import GRAD
 from ..autograd.op import Op
@@ -260,9 +261,12 @@ def _bn_composite(x, w, b, training, mean, invstd, eps, axes, cshape):
 
 def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
     """torch.batch_norm: NativeBatchNormBackward0."""
-    return NativeBatchNorm.apply(input, weight, bias, running_mean=running_mean,
-                                 running_var=running_var, training=training,
-                                 momentum=momentum, eps=eps)
+    y = NativeBatchNorm.apply(input, weight, bias, running_mean=running_mean,
+                              running_var=running_var, training=training,
+                              momentum=momentum, eps=eps)
+    if not input._data.flags.c_contiguous:   # channels_last in, channels_last out
+        _mf.restride_output(y, input)
+    return y
 
 
 # ---- layer norm -----------------------------------------------------------------------------

@@ -242,6 +242,8 @@ class ProdDim(Prod):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product of elements (see torch.prod)."""
+    if _autocast.ON[0]:  # torch's autocast fp32 list
+        input, = _autocast.to_fp32(input)
     r = (Prod if dim is None else ProdDim).apply(input, dim=dim, keepdim=keepdim, dtype=dtype)
     return r if out is None else _out(out, r)
 
@@ -1166,5 +1168,3 @@ def histc(input, bins=100, min=0, max=0):
     h, _ = np.histogram(x, bins=bins, range=(lo, hi))
     return _wrap(h.astype(x.dtype))
 
-
-prod = _autocast.fp32_op(prod)   # torch's autocast fp32 list

@@ -12,6 +12,7 @@ import operator
 
 import numpy as np
 
+from .. import _memory_format as _mf
 from .._size import Size
 from .._tensor import Tensor, _wrap, _wrap_view
 from ..autograd.op import Op, promote_arrays
@@ -217,8 +218,9 @@ class Clone(Op):
     def forward(self, x, memory_format=None):
         if memory_format is not None and getattr(memory_format, "name", "") == \
                 "contiguous_format":
-            return _xp(x).ascontiguousarray(x) if x.ndim else x.copy()
-        return x.copy(order="K")
+            return x.copy(order="C")   # a copy even when x is already contiguous
+        # preserve_format keeps dense strides (else infers dense ones); or a requested format
+        return _mf.copy_format(x, memory_format)
 
     def backward(self, grad):
         return grad
@@ -234,9 +236,15 @@ def clone(input, *, memory_format=None):
 
 def contiguous(input, memory_format=None):
     a = input._data
-    if a.flags.c_contiguous:
+    if memory_format is None or memory_format is _mf.contiguous_format:
+        if a.flags.c_contiguous:
+            return input
+        return Clone.apply(input, memory_format=_ContigFmt)
+    if _mf.is_contiguous_as(a, memory_format):
         return input
-    return Clone.apply(input, memory_format=_ContigFmt)
+    if memory_format is _mf.preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    return Clone.apply(input, memory_format=memory_format)
 
 
 class _ContigFmtCls:
@@ -1051,7 +1059,9 @@ def as_strided(input, size, stride, storage_offset=None):
     base = getattr(input, "_base", None)
     root = base._data if base is not None else a
     off = input.storage_offset() if storage_offset is None else storage_offset
-    flat = root.reshape(-1) if root.flags.c_contiguous else np.ascontiguousarray(root).reshape(-1)
+    flat = _mf.storage_view(root)   # the root's memory in storage order (channels_last too)
+    if flat is None:
+        flat = np.ascontiguousarray(root).reshape(-1)
     it = a.itemsize
     v = np.lib.stride_tricks.as_strided(flat[off:], tuple(size), tuple(s * it for s in stride))
     r = _wrap(v)

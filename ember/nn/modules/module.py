@@ -604,7 +604,7 @@ class Module:
         """Move and/or cast parameters and buffers; see torch.nn.Module.to."""
         from ...ops.convert import _parse_to
         kw = dict(kwargs)
-        kw.pop("memory_format", None)
+        fmt = kw.pop("memory_format", None)   # applies to 4-D and 5-D tensors only, as in torch
         dtype, device, _ = _parse_to(args, kw)
         if dtype is not None:
             if not (dtype.is_floating_point or dtype.is_complex):
@@ -624,6 +624,8 @@ class Module:
                 kw["device"] = device
             if dtype is not None and (t.is_floating_point() or t.is_complex()):
                 kw["dtype"] = dtype
+            if fmt is not None and t.dim() in (4, 5):
+                kw["memory_format"] = fmt
             return t.to(**kw) if kw else t
         return self._apply(convert)
 

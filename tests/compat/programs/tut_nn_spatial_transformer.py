@@ -182,7 +182,10 @@ def visualize_stn():
         print(transformed_input_tensor[0, 0, 12, 10:16])
 
 
-for epoch in range(1, 2 + 1):
+# one epoch: the STN's sampling positions depend on the learned theta, so float round-off
+# (BLAS summation order, which torch itself changes between CPUs) grows step by step; after
+# a second epoch the transformed pixels differ in the second decimal
+for epoch in range(1, 1 + 1):
     train(epoch)
     test()
 
