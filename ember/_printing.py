@@ -260,11 +260,12 @@ def _printable(data, dtype) -> np.ndarray:
 
 
 def tensor_repr(data, dtype, *, device=None, requires_grad=False, grad_fn_name=None,
-                prefix="tensor(") -> str:
+                prefix="tensor(", tangent=None) -> str:
     """What torch's repr()/str() gives for a strided tensor holding `data` with `dtype`.
 
     device: None for the default (cpu) device, else e.g. 'cuda:0' (shown as device='cuda:0').
-    requires_grad: leaf requiring grad; grad_fn_name: e.g. 'AddBackward0' for non-leaves.
+    requires_grad: leaf requiring grad; grad_fn_name: e.g. 'AddBackward0' for non-leaves;
+    tangent: a dual tensor's tangent (forward AD), printed as `tangent=tensor(...)`.
     """
     arr = _printable(data, dtype)
     indent = len(prefix)
@@ -289,6 +290,8 @@ def tensor_repr(data, dtype, *, device=None, requires_grad=False, grad_fn_name=N
         suffixes.append(f"grad_fn=<{grad_fn_name}>")
     elif requires_grad:
         suffixes.append("requires_grad=True")
+    if tangent is not None:
+        suffixes.append(f"tangent={tangent}")
     return _add_suffixes(prefix + body, suffixes, indent)
 
 

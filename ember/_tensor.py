@@ -442,9 +442,14 @@ class Tensor:
         if type(a) is MetaArray:
             return meta_repr(self)
         fn = self.grad_fn
+        tangent = None
+        if _op.DUAL[0]:
+            from .autograd.forward_ad import _tangent_for_repr
+            tangent = _tangent_for_repr(self)
         return tensor_repr(to_numpy(a), _FROM_NP[a.dtype], device=dev,
                            requires_grad=self._rg and fn is None,
-                           grad_fn_name=None if fn is None else type(fn).__name__)
+                           grad_fn_name=None if fn is None else type(fn).__name__,
+                           tangent=tangent)
 
     def __str__(self):
         return self.__repr__()
@@ -705,6 +710,10 @@ def _wrap_view(a, base):
     t._ver = v
     b = getattr(base, "_base", None)
     t._base = base if b is None else b
+    if _op.DUAL[0]:
+        # forward AD: the view's tangent is the same view of base's tangent
+        from .autograd.forward_ad import _view_hook
+        _view_hook(t, base)
     return t
 
 

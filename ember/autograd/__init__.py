@@ -34,6 +34,6 @@ class Variable(metaclass=_VariableMeta):
 
 def __getattr__(name):
     import importlib
-    if name in ("functional", "profiler", "anomaly_mode", "function"):
+    if name in ("functional", "profiler", "anomaly_mode", "function", "forward_ad"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")

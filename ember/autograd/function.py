@@ -17,6 +17,7 @@ import weakref
 import numpy as np
 
 from . import anomaly_mode
+from . import op as _op
 from .anomaly_mode import ANOMALY
 from .grad_mode import GRAD, no_grad
 from .op import Op, _seq, _raise_modified, _FREED_MSG, _is_floating_np
@@ -298,6 +299,7 @@ def _apply(cls, setup, args, kwargs):
         node._in_shapes = shapes
         node._in_dt = dts
         node._tensor_pos = pos
+    fw = _op.DUAL[0] and _fw_tangents(args)   # forward AD: the inputs' tangents, or None
     prev = GRAD[0]
     GRAD[0] = False
     try:
@@ -308,9 +310,17 @@ def _apply(cls, setup, args, kwargs):
             out = cls.forward(node, *args, **kwargs)
     finally:
         GRAD[0] = prev
-    if not track:
-        return out
-    return _link_outputs(node, args, out)
+    if track:
+        out = _link_outputs(node, args, out)
+    if fw:
+        from .forward_ad import _function_jvp
+        out = _function_jvp(cls, node, args, out, fw)
+    return out
+
+
+def _fw_tangents(args):
+    from .forward_ad import _function_tangents
+    return _function_tangents(args)
 
 
 def _link_outputs(node, args, out):

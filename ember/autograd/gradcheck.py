@@ -194,6 +194,44 @@ def _slow_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad
     return True
 
 
+def _forward_ad_check(func, func_out, inputs, eps, rtol, atol):
+    """Forward mode: the Jacobian column by column (a one-hot tangent per input element, as
+    torch builds it) against the numerical one."""
+    from . import forward_ad as fwAD
+    from .._tensor import _wrap
+    Tensor = _Tensor()
+    outs = [o for o in _as_tuple(func_out) if isinstance(o, Tensor) and
+            o._data.dtype.kind in "fc"]
+    numerical = _numerical_jacobian(func, inputs, outs, eps)
+    diff = [i for i, _ in _diff_inputs(inputs)]
+    jacs = [[np.zeros((inputs[i]._data.size, o._data.size), o._data.dtype) for o in outs]
+            for i in diff]
+    with fwAD.dual_level():
+        duals = list(inputs)
+        tangents = []
+        for i in diff:
+            x = inputs[i]
+            duals[i] = fwAD.make_dual(x.detach(), _wrap(np.zeros_like(x._data)))
+            tangents.append(fwAD.unpack_dual(duals[i]).tangent)
+        for j, t in enumerate(tangents):
+            flat = t._data.reshape(-1)   # (a view: make_dual kept t's layout, made here)
+            for n in range(flat.size):
+                flat[n] = 1
+                res = [o for o in _as_tuple(func(*duals)) if isinstance(o, Tensor) and
+                       o._data.dtype.kind in "fc"]
+                for k, o in enumerate(res):
+                    tan = fwAD.unpack_dual(o).tangent
+                    if tan is not None:
+                        jacs[j][k][n] = tan._data.reshape(-1)
+                flat[n] = 0
+    for j in range(len(diff)):
+        for k in range(len(outs)):
+            a, n = jacs[j][k], numerical[j][k]
+            if not _allclose(a, n, rtol, atol):
+                raise GradcheckError(_mismatch(a, n, k, j).replace(
+                    "Jacobian mismatch", "Jacobian computed with forward mode mismatch"))
+
+
 def _fast_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad_dtypes,
                     nondet_tol):
     """Compare v^T J u: J u by one central difference along u, v^T J by one backward."""
@@ -306,8 +344,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     if check_batched_forward_grad and not check_forward_ad:
         raise AssertionError("Setting check_batched_forward_grad=True requires "
                              "check_forward_ad to be True")
-    if check_forward_ad or check_batched_forward_grad:
-        raise NotImplementedError("ember's gradcheck: check_forward_ad needs forward-mode AD, "
+    if check_batched_forward_grad:
+        raise NotImplementedError("ember's gradcheck: check_batched_forward_grad needs vmap, "
                                   "which ember does not implement")
     if check_batched_grad:
         raise NotImplementedError("ember's gradcheck: check_batched_grad needs vmap, which "
@@ -320,9 +358,13 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         for o in _as_tuple(func_out):
             if o._data.dtype.kind == "c":
                 raise NotImplementedError("ember's gradcheck does not support complex outputs")
-        check = _fast_gradcheck if fast_mode else _slow_gradcheck
-        check(func, func_out, tupled, outputs, eps, rtol, atol, check_grad_dtypes, nondet_tol)
-        if outputs:
+        if check_backward_ad:
+            check = _fast_gradcheck if fast_mode else _slow_gradcheck
+            check(func, func_out, tupled, outputs, eps, rtol, atol, check_grad_dtypes,
+                  nondet_tol)
+        if check_forward_ad:
+            _forward_ad_check(func, func_out, tupled, eps, rtol, atol)
+        if outputs and check_backward_ad:
             # this also covers check_undefined_grad: ember's engine hands zeros (never an
             # "undefined" gradient) to a node whose output received no gradient
             _test_backward_mul_by_grad_output(outputs, tupled)

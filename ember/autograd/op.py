@@ -455,6 +455,7 @@ def set_apply_layer(name, layer):
 
 
 LAYERED = [False]   # True while any apply layer is on: the lean paths below then stand aside
+DUAL = [False]      # True while a forward-AD level is open (autograd/forward_ad.py)
 
 
 def lean_unary(cls, a):

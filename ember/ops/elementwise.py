@@ -17,7 +17,7 @@ from .._tensor import Tensor, _wrap
 
 _new = object.__new__
 from ..autograd.grad_mode import GRAD
-from ..autograd.op import Op, promote_arrays, _wrapa, record_binary, lean_unary, LAYERED, \
+from ..autograd.op import Op, promote_arrays, _wrapa, record_binary, lean_unary, LAYERED, DUAL, \
     _LEAN_FLOATS
 from ..backend import array_module, opmath, _special
 from ._broadcast import broadcast_error, sum_to, sum_to_arr
@@ -429,8 +429,8 @@ def _lean2(a, b, ufunc, cls, save, dtypes):
         sb = ()
     else:
         return None
-    if graph and (dt not in _FLOATS or LAYERED[0]):
-        return None
+    if graph and (dt not in _FLOATS or LAYERED[0]) or DUAL[0]:
+        return None     # (forward AD: dual operands take Op.apply, where tangents are made)
     try:
         r = ufunc(x, y)
     except ValueError:

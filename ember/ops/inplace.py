@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _addr
 from ..autograd.grad_mode import GRAD
-from ..autograd.op import Op, _seq
+from ..autograd.op import Op, _seq, DUAL as _DUAL
 from ..backend import array_module
 
 ndarray = np.ndarray
@@ -75,6 +75,9 @@ def assign(self, arr):
 def _snapshot(t):
     """A stand-in for t's current value and history (its memory is about to be overwritten)."""
     s = _wrap(t._data.copy())
+    if _DUAL[0]:
+        from ..autograd.forward_ad import _snapshot_hook
+        _snapshot_hook(t, s)
     if t.grad_fn is not None:
         s.grad_fn = t.grad_fn
         s._out_nr = t._out_nr
@@ -104,11 +107,15 @@ def inplace_apply(self, fn, *args, **kw):
         r = fn(self, *args, **kw)
         check_cast(r._data.dtype, self._data.dtype)
         assign(self, r._data)
+        if _DUAL[0]:
+            _fw_inplace(self, r)
         return self
     base = getattr(self, "_base", None)
     old = _snapshot(self)
     r = fn(old, *args, **kw)
     check_cast(r._data.dtype, self._data.dtype)
+    if _DUAL[0]:
+        _fw_inplace(self, r)
     if r.grad_fn is None:
         assign(self, r._data)
         return self
@@ -117,6 +124,12 @@ def inplace_apply(self, fn, *args, **kw):
         return self
     _adopt(self, r)
     return self
+
+
+def _fw_inplace(self, r):
+    """Forward AD: self now holds r's values, so it takes r's tangent."""
+    from ..autograd.forward_ad import _inplace_hook
+    _inplace_hook(self, r)
 
 
 def _adopt(self, r):
@@ -262,7 +275,7 @@ def copy_(self, src, non_blocking=False):
         s = to_device(s, self.device)
         src = _wrap(s) if not src._rg else src.to(self.device)
     check_inplace(self)
-    if not _track(self, (src,)):
+    if not _track(self, (src,)) and not _DUAL[0]:    # (forward AD: Copy carries tangents)
         d = self._data
         try:
             d[...] = s
@@ -294,7 +307,7 @@ def fill_(self, value):
                                f"{value._data.ndim} dimensions.")
         return copy_(self, value.expand(self._data.shape))
     check_inplace(self)
-    if _track(self, ()):
+    if _track(self, ()) or _DUAL[0]:
         return inplace_apply(self, lambda t: Fill.apply(t, value=value))
     d = self._data
     if not d.flags.writeable:
@@ -324,7 +337,7 @@ def inplace_setitem(self, key, value):
         # torch writes a basic index through a view of self (select/slice + copy_)
         raise RuntimeError(_VIEW_LEAF_MSG)
     check_inplace(self)
-    if not _track(self, (value,) if vt else ()):
+    if not _track(self, (value,) if vt else ()) and not _DUAL[0]:
         if not basic:
             _check_bounds(k, self._data.shape)
         d = self._data
@@ -393,7 +406,7 @@ def copy_into_out(out, r):
 
 def _fast(self, ufunc, other):
     """ufunc(self, other, out=self) when no graph is involved and dtypes allow; else None."""
-    if GRAD[0] and (self._rg or (isinstance(other, Tensor) and other._rg)):
+    if GRAD[0] and (self._rg or (isinstance(other, Tensor) and other._rg)) or _DUAL[0]:
         return None
     if getattr(self, "_base", None) is not None and GRAD[0] and self._base._rg:
         return None
