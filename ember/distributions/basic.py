@@ -8,7 +8,7 @@ import numbers
 
 import ember as _e
 from . import constraints
-from .distribution import Distribution
+from .distribution import Distribution, _LocScale
 from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 
@@ -16,28 +16,8 @@ def _size(shape):
     return _e.Size(shape) if not isinstance(shape, _e.Size) else shape
 
 
-class Normal(Distribution):
+class Normal(_LocScale):
     """Normal(loc, scale) (see torch.distributions.Normal)."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number):
-            batch_shape = _e.Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Normal, _instance)
-        batch_shape = _e.Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Normal, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
 
     @property
     def mean(self):

@@ -134,3 +134,35 @@ class Distribution:
         args = ", ".join(f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else self.__dict__[p].size()}"
                          for p in names)
         return self.__class__.__name__ + "(" + args + ")"
+
+
+class _LocScale(Distribution):
+    """A distribution of broadcast (loc, scale) parameters over the reals: Normal, Laplace and
+    Cauchy share torch's __init__ and expand through it."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if cls.__module__.startswith("ember."):
+            cls._own = cls   # a user's subclass keeps the ember class, as torch's expand does
+
+    def __init__(self, loc, scale, validate_args=None):
+        import numbers
+        from .utils import broadcast_all
+        self.loc, self.scale = broadcast_all(loc, scale)
+        if isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number):
+            batch_shape = _e.Size()
+        else:
+            batch_shape = self.loc.size()
+        Distribution.__init__(self, batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(self._own, _instance)
+        batch_shape = _e.Size(batch_shape)
+        new.loc = self.loc.expand(batch_shape)
+        new.scale = self.scale.expand(batch_shape)
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new

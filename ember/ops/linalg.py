@@ -259,7 +259,6 @@ def matmul(input, other, *, out=None):
         if ka != kb:
             if b.ndim == 1:
                 raise RuntimeError(f"size mismatch, got input ({ka}), vec ({kb})")
-            sa = "x".join(map(str, a.shape[-2:] if a.ndim > 1 else (1,) + a.shape))
             raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                                f"[{b.shape[0] if b.ndim == 3 else 1}, {ka}] but got: "
                                f"[{b.shape[0] if b.ndim == 3 else 1}, {kb}].") \

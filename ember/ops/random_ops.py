@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _random as R
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor
 from .inplace import check_inplace
 
 

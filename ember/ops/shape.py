@@ -13,7 +13,6 @@ import operator
 import numpy as np
 
 from .. import _memory_format as _mf
-from .._size import Size
 from .._tensor import Tensor, _wrap, _wrap_view
 from ..autograd.op import Op, promote_arrays
 from ..backend import array_module
