@@ -58,6 +58,30 @@ def _heap_select(a, first, middle, last, less):
     a[first:last] = sub
 
 
+def _partition_pivot(a, first, last, less):
+    """libstdc++'s __unguarded_partition_pivot: the median of (first+1, mid, last-1) moved to
+    first, then an unguarded partition around it; returns the cut."""
+    mid = first + (last - first) // 2
+    x, y, z = first + 1, mid, last - 1
+    if less(a[x], a[y]):
+        m = y if less(a[y], a[z]) else (z if less(a[x], a[z]) else x)
+    else:
+        m = x if less(a[x], a[z]) else (z if less(a[y], a[z]) else y)
+    a[first], a[m] = a[m], a[first]
+    pivot = a[first]
+    lo, hi = first + 1, last
+    while True:
+        while less(a[lo], pivot):
+            lo += 1
+        hi -= 1
+        while less(pivot, a[hi]):
+            hi -= 1
+        if not lo < hi:
+            return lo
+        a[lo], a[hi] = a[hi], a[lo]
+        lo += 1
+
+
 def _introselect(a, nth, less):
     first, last = 0, len(a)
     depth = 2 * (last.bit_length() - 1)
@@ -67,26 +91,7 @@ def _introselect(a, nth, less):
             a[first], a[nth] = a[nth], a[first]
             return
         depth -= 1
-        # median of (first+1, mid, last-1) moved to first, then an unguarded partition
-        mid = first + (last - first) // 2
-        x, y, z = first + 1, mid, last - 1
-        if less(a[x], a[y]):
-            m = y if less(a[y], a[z]) else (z if less(a[x], a[z]) else x)
-        else:
-            m = x if less(a[x], a[z]) else (z if less(a[y], a[z]) else y)
-        a[first], a[m] = a[m], a[first]
-        pivot = a[first]
-        lo, hi = first + 1, last
-        while True:
-            while less(a[lo], pivot):
-                lo += 1
-            hi -= 1
-            while less(pivot, a[hi]):
-                hi -= 1
-            if not lo < hi:
-                break
-            a[lo], a[hi] = a[hi], a[lo]
-            lo += 1
+        lo = _partition_pivot(a, first, last, less)
         if lo <= nth:
             first = lo
         else:
@@ -148,25 +153,7 @@ def _introsort_loop(a, first, last, depth, less):
             a[first:last] = sub
             return
         depth -= 1
-        mid = first + (last - first) // 2
-        x, y, z = first + 1, mid, last - 1
-        if less(a[x], a[y]):
-            m = y if less(a[y], a[z]) else (z if less(a[x], a[z]) else x)
-        else:
-            m = x if less(a[x], a[z]) else (z if less(a[y], a[z]) else y)
-        a[first], a[m] = a[m], a[first]
-        pivot = a[first]
-        lo, hi = first + 1, last
-        while True:
-            while less(a[lo], pivot):
-                lo += 1
-            hi -= 1
-            while less(pivot, a[hi]):
-                hi -= 1
-            if not lo < hi:
-                break
-            a[lo], a[hi] = a[hi], a[lo]
-            lo += 1
+        lo = _partition_pivot(a, first, last, less)
         _introsort_loop(a, lo, last, depth, less)
         last = lo
 
