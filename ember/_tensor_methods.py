@@ -224,6 +224,18 @@ def install():
     from .ops import extra as X
     T.histogram = X.histogram
 
+    # methods for torch's top-level functions in ember/_torch_ns.py
+    from . import _torch_ns as NS
+    for _name in ("angle", "frexp", "gcd", "lcm", "ldexp", "nextafter", "mvlgamma", "pinverse",
+                  "cholesky_inverse", "hardshrink", "prelu"):
+        setattr(T, _name, getattr(NS, _name))
+    T.adjoint = lambda self: self.mH
+    T.unsafe_chunk = T.chunk
+    T.unsafe_split = T.split
+    T.narrow_copy = lambda self, dim, start, length: S.narrow(self, dim, start, length).clone()
+    for _name in ("is_mps", "is_xpu", "is_ipu", "is_maia", "is_mtia", "is_vulkan", "is_xla"):
+        setattr(T, _name, False)   # ember's devices are cpu, cuda and meta
+
     # in-place twins
     T.add_ = IP.add_
     T.sub_ = T.subtract_ = IP.sub_

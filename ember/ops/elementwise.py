@@ -1663,6 +1663,7 @@ bitwise_right_shift = _bitwise("right_shift", "rshift")
 def bitwise_not(input, *, out=None):
     x = input._data
     if x.dtype.kind not in "iub":
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_dtname(x.dtype)}'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
+                                  f"'{_dtname(x.dtype)}'")
     r = _r(_xp(x).invert(x))
     return r if out is None else write_out(out, r)

@@ -132,7 +132,7 @@ def _g(x):
     return "%g" % x
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
     """Histogram of input's values: (hist, bin_edges) (see torch.histogram)."""
     from .. import return_types
     from .._creation import _linspace_array

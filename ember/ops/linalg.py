@@ -859,6 +859,14 @@ class Cholesky(Op):
 
 
 def cholesky(input, upper=False):
+    """The lower (or upper) Cholesky factor (see torch.linalg.cholesky)."""
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise RuntimeError(f"linalg.cholesky: The input tensor A must have at least 2 "
+                           f"dimensions.")
+    if shape[-1] != shape[-2]:
+        raise RuntimeError(f"linalg.cholesky: A must be batches of square matrices, but they "
+                           f"are {shape[-2]} by {shape[-1]} matrices")
     return Cholesky.apply(input, upper=upper)
 
 

@@ -1146,10 +1146,17 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 
 def bincount(input, weights=None, minlength=0):
+    """Counts of each non-negative integer, optionally weighted (see torch.bincount)."""
     x = input._data
-    if x.ndim != 1:
+    if x.dtype.kind not in "iu":
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_legacy(x.dtype)}'")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if x.ndim != 1 or (x.size and x.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     w = None if weights is None else weights._data
+    if w is not None and (w.ndim != 1 or w.shape[0] != x.shape[0]):
+        raise RuntimeError("weights should be 1-d and have the same length as input")
     r = np.bincount(x, weights=w, minlength=minlength)
     if w is None:
         r = r.astype(np.int64)
