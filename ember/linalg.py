@@ -63,3 +63,8 @@ def vecdot(x, y, *, dim=-1):
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return A.diagonal(offset, dim1, dim2)
+
+
+from ._missing import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("ember.linalg", "torch.linalg")

@@ -16,3 +16,8 @@ from .modules.module import (register_module_forward_pre_hook, register_module_f
                              register_module_parameter_registration_hook)
 
 # ---- the other nn engineer's names ----
+
+
+from .._missing import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("ember.nn", "torch.nn")

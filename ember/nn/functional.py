@@ -2120,3 +2120,8 @@ try:
 except ImportError as _e:  # only while _functional2.py does not exist yet
     if getattr(_e, "name", None) != "ember.nn._functional2":
         raise
+
+
+from .._missing import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr("ember.nn.functional", "torch.nn.functional")
