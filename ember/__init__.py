@@ -202,7 +202,7 @@ _LAZY_ATTRS.update({n: "_torch_ns" for n in (
     "frexp nextafter real imag angle mvlgamma pinverse nuclear_norm cholesky_solve "
     "cholesky_inverse detach get_device is_signed set_warn_always is_warn_always_enabled "
     "get_num_interop_threads set_num_interop_threads set_flush_denormal conj conj_physical "
-    "resolve_conj resolve_neg is_conj is_neg").split()})
+    "resolve_conj resolve_neg is_conj is_neg matrix_exp geqrf orgqr").split()})
 _LAZY_ATTRS["GradScaler"] = "amp"
 _LAZY_ATTRS.update({n: "ops.weight_norm" for n in ("_weight_norm", "norm_except_dim")})
 _LAZY_ATTRS.update({n: "amp.autocast_mode" for n in (

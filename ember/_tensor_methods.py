@@ -230,6 +230,9 @@ def install():
                   "cholesky_inverse", "hardshrink", "prelu"):
         setattr(T, _name, getattr(NS, _name))
     T.adjoint = lambda self: self.mH
+    T.matrix_exp = lambda self: L.matrix_exp(self)
+    T.geqrf = lambda self: L.geqrf(self)
+    T.orgqr = lambda self, tau: L.householder_product(self, tau)
     T.unsafe_chunk = T.chunk
     T.unsafe_split = T.split
     T.narrow_copy = lambda self, dim, start, length: S.narrow(self, dim, start, length).clone()

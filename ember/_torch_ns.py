@@ -470,6 +470,9 @@ def set_flush_denormal(mode):
 
 
 def __getattr__(name):
+    if name in ("matrix_exp", "geqrf", "orgqr"):
+        from .ops import linalg
+        return getattr(linalg, name)
     if name in ("conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg"):
         from .ops import extra
         return getattr(extra, name)

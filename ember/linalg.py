@@ -5,6 +5,7 @@ from .ops.linalg import (det, slogdet, solve, cholesky, eigh, eigvalsh, eig, eig
 from .ops.linalg import inverse as inv, linalg_svd as svd, linalg_qr as qr, \
     linalg_cross as cross, linalg_norm as norm
 from .ops.reduction import vector_norm
+from .ops.linalg import matrix_exp, householder_product  # noqa: E402
 
 
 def inv_ex(A, *, check_errors=False):

@@ -57,3 +57,4 @@ linalg_lstsq = _make("linalg_lstsq", ("solution", "residuals", "rank", "singular
 lu_unpack = _make("lu_unpack", ("P", "L", "U"))
 histogram = _make("histogram", ("hist", "bin_edges"))
 frexp = _make("frexp", ("mantissa", "exponent"))
+geqrf = _make("geqrf", ("a", "tau"))

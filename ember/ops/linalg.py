@@ -1267,3 +1267,144 @@ def multi_dot(tensors):
         r = r.squeeze(-1)
     return r
 
+
+
+# ---- matrix exponential --------------------------------------------------------------------
+
+# Higham's scaling and squaring with a [13/13] Pade approximant (SIAM J. Matrix Anal. Appl.
+# 26(4), 2005): the lower-degree approximants where the 1-norm allows, else scale A by 2^-s,
+# take [13/13] and square s times.
+_PADE = {3: (120., 60., 12., 1.), 5: (30240., 15120., 3360., 420., 30., 1.),
+         7: (17297280., 8648640., 1995840., 277200., 25200., 1512., 56., 1.),
+         9: (17643225600., 8821612800., 2075673600., 302702400., 30270240., 2162160., 110880.,
+             3960., 90., 1.),
+         13: (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
+              129060195264000., 10559470521600., 670442572800., 33522128640., 1323241920.,
+              40840800., 960960., 16380., 182., 1.)}
+_THETA = {3: 1.495585217958292e-2, 5: 2.539398330063230e-1, 7: 9.504178996162932e-1,
+          9: 2.097847961257068e0, 13: 5.371920351148152e0}
+
+
+def _expm2d(a):
+    """exp of one square float64/complex128 matrix."""
+    n = a.shape[0]
+    eye = np.eye(n, dtype=a.dtype)
+    norm = np.abs(a).sum(axis=0).max() if n else 0.0
+    a2 = a @ a
+    for m in (3, 5, 7, 9):
+        if norm <= _THETA[m]:
+            b = _PADE[m]
+            u = b[1] * eye
+            v = b[0] * eye
+            p = eye
+            for k in range(1, m // 2 + 1):
+                p = p @ a2
+                u = u + b[2 * k + 1] * p
+                v = v + b[2 * k] * p
+            u = a @ u
+            return np.linalg.solve(v - u, v + u)
+    s = max(0, int(np.ceil(np.log2(norm / _THETA[13])))) if norm > 0 else 0
+    a = a / 2.0 ** s
+    a2 = a @ a
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    b = _PADE[13]
+    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 +
+             b[1] * eye)
+    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + \
+        b[0] * eye
+    r = np.linalg.solve(v - u, v + u)
+    for _ in range(s):
+        r = r @ r
+    return r
+
+
+class LinalgMatrixExp(Op):
+    """exp(A) = sum A^k / k!; the gradient is the top-right block of exp of the block matrix
+    [[A^H, G], [0, A^H]] (the Frechet derivative's adjoint), so it is differentiable again."""
+    node_name = "LinalgMatrixExpBackward0"
+
+    def forward(self, a):
+        self.save_inputs(0)
+        if a.size == 0:
+            return a.copy()
+        wide = np.complex128 if a.dtype.kind == "c" else np.float64
+        flat = a.reshape((-1,) + a.shape[-2:]).astype(wide)
+        out = np.empty_like(flat)
+        for i in range(flat.shape[0]):
+            out[i] = _expm2d(flat[i])
+        return out.reshape(a.shape).astype(a.dtype)
+
+    def backward(self, grad):
+        a, = self.saved_inputs()
+        n = a.shape[-1]
+        ah = a.mH
+        from .shape import cat
+        top = cat([ah, grad], -1)
+        bottom = cat([ah.new_zeros(ah.shape), ah], -1)
+        big = LinalgMatrixExp.apply(cat([top, bottom], -2))
+        return big[..., :n, n:]
+
+
+_INT_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+              "bool": "Bool"}
+
+
+def matrix_exp(A):
+    """The matrix exponential of (batches of) square matrices (see torch.linalg.matrix_exp)."""
+    shape = A._data.shape
+    if len(shape) < 2:
+        raise RuntimeError("linalg.matrix_exp: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if shape[-1] != shape[-2]:
+        raise RuntimeError(f"linalg.matrix_exp: A must be batches of square matrices, but they "
+                           f"are {shape[-2]} by {shape[-1]} matrices")
+    if A._data.dtype.kind not in "fc":
+        raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor as "
+                           f"input. Got {_INT_NAMES.get(str(A._data.dtype), str(A._data.dtype))}")
+    return LinalgMatrixExp.apply(A)
+
+
+# ---- Householder QR pieces -------------------------------------------------------------------
+
+def geqrf(input):
+    """LAPACK's geqrf: R on and above the diagonal, the Householder vectors below it, and their
+    scales tau (see torch.geqrf). NumPy's qr(mode='raw') is the same LAPACK call."""
+    a = input._data
+    if a.ndim < 2:
+        raise RuntimeError(f"geqrf: The input tensor A must have at least 2 dimensions.")
+    if a.dtype.kind not in "fc":
+        raise RuntimeError(f"geqrf: Expected a floating point or complex tensor as input. Got "
+                           f"{_INT_NAMES.get(str(a.dtype), str(a.dtype))}")
+    wide = np.complex128 if a.dtype.kind == "c" else np.float64
+    h, tau = np.linalg.qr(a.astype(wide), mode="raw")
+    return RT.geqrf((_wrap(np.ascontiguousarray(np.swapaxes(h, -1, -2)).astype(a.dtype)),
+                     _wrap(tau.astype(a.dtype))))
+
+
+def householder_product(A, tau, *, out=None):
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^H with v_i the i-th column
+    of A below the diagonal and a 1 on it (LAPACK's orgqr; see
+    torch.linalg.householder_product). Built from ember ops, so it is differentiable."""
+    from .shape import cat
+    m, n = A.shape[-2], A.shape[-1]
+    k = tau.shape[-1]
+    if m < n:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-2] must be greater "
+                           "than or equal to input.shape[-1]")
+    if k > n:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater "
+                           "than or equal to tau.shape[-1]")
+    from .._creation import eye
+    q = eye(m, n, dtype=A.dtype).expand(A.shape[:-2] + (m, n))
+    lead = A.shape[:-2]
+    for i in reversed(range(k)):
+        below = A[..., i + 1:, i]
+        parts = [A.new_zeros(lead + (i,)), A.new_ones(lead + (1,)), below]
+        v = cat(parts, -1)                                   # (..., m)
+        w = (v.conj().unsqueeze(-2) @ q)                     # (..., 1, n)
+        q = q - tau[..., i, None, None] * (v.unsqueeze(-1) @ w)
+    return q if out is None else out.copy_(q)
+
+
+orgqr = householder_product

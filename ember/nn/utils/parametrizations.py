@@ -23,8 +23,101 @@ class _OrthMaps(Enum):
     householder = auto()
 
 
+def _is_orthogonal(Q):
+    import ember
+    n, k = Q.size(-2), Q.size(-1)
+    eye = ember.eye(k, dtype=Q.dtype)
+    eps = 10.0 * n * ember.finfo(Q.dtype).eps
+    return ember.allclose(Q.mH @ Q, eye, atol=eps)
+
+
+def _make_orthogonal(A):
+    import ember
+    X, tau = ember.geqrf(A)
+    Q = ember.linalg.householder_product(X, tau)
+    return Q * X.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
+
+
+class _Orthogonal(Module):
+    """Q = base @ map(X) with map the matrix exponential or Cayley transform of the skew part
+    of X, or the Householder product of its lower triangle (torch's _Orthogonal)."""
+
+    def __init__(self, weight, orthogonal_map, *, use_trivialization=True):
+        super().__init__()
+        if weight.is_complex() and orthogonal_map == _OrthMaps.householder:
+            raise ValueError("The householder parametrization does not support complex "
+                             "tensors.")
+        self.shape = weight.shape
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X):
+        import ember
+        n, k = X.size(-2), X.size(-1)
+        transposed = n < k
+        if transposed:
+            X = X.mT
+            n, k = k, n
+        if self.orthogonal_map in (_OrthMaps.matrix_exp, _OrthMaps.cayley):
+            X = X.tril()
+            if n != k:
+                X = ember.cat([X, X.new_zeros(n, n - k).expand(*X.shape[:-2], -1, -1)], dim=-1)
+            A = X - X.mH
+            if self.orthogonal_map == _OrthMaps.matrix_exp:
+                Q = ember.matrix_exp(A)
+            else:
+                eye = ember.eye(n, dtype=A.dtype)
+                Q = ember.linalg.solve(ember.add(eye, A, alpha=-0.5),
+                                       ember.add(eye, A, alpha=0.5))
+            if n != k:
+                Q = Q[..., :k]
+        else:
+            A = X.tril(diagonal=-1)
+            tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
+            Q = ember.linalg.householder_product(A, tau)
+            Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        if hasattr(self, "base"):
+            Q = self.base @ Q
+        if transposed:
+            Q = Q.mT
+        return Q
+
+    def right_inverse(self, Q):
+        import ember
+        with ember.no_grad():
+            if Q.shape != self.shape:
+                raise ValueError(f"Expected a matrix or batch of matrices of shape {self.shape}. "
+                                 f"Got a tensor of shape {Q.shape}.")
+            Q_init = Q
+            n, k = Q.size(-2), Q.size(-1)
+            transpose = n < k
+            if transpose:
+                Q = Q.mT
+                n, k = k, n
+            if not hasattr(self, "base"):
+                if self.orthogonal_map in (_OrthMaps.cayley, _OrthMaps.matrix_exp):
+                    raise NotImplementedError(
+                        "It is not possible to assign to the matrix exponential or the Cayley "
+                        "parametrizations when use_trivialization=False.")
+                A, tau = ember.geqrf(Q)
+                A.diagonal(dim1=-2, dim2=-1).sign_()
+                A.diagonal(dim1=-2, dim2=-1)[tau == 0.0] *= -1
+                return A.mT if transpose else A
+            if n == k:
+                Q = _make_orthogonal(Q) if not _is_orthogonal(Q) else Q.clone()
+            else:
+                N = ember.randn(*(Q.size()[:-2] + (n, n - k)), dtype=Q.dtype)
+                Q = _make_orthogonal(ember.cat([Q, N], dim=-1))
+            self.base = Q
+            neg_id = ember.zeros_like(Q_init)
+            neg_id.diagonal(dim1=-2, dim2=-1).fill_(-1.0)
+            return neg_id
+
+
 def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
-    """See torch.nn.utils.parametrizations.orthogonal (not implemented in ember)."""
+    """Constrain module.<name> to orthogonal (unitary) matrices (see
+    torch.nn.utils.parametrizations.orthogonal)."""
     weight = getattr(module, name, None)
     if not isinstance(weight, Tensor):
         raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
@@ -34,12 +127,13 @@ def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization
     if orthogonal_map is None:
         orthogonal_map = ("matrix_exp" if weight.size(-2) == weight.size(-1) or
                           weight.is_complex() else "householder")
-    if getattr(_OrthMaps, orthogonal_map, None) is None:
+    orth_enum = getattr(_OrthMaps, orthogonal_map, None)
+    if orth_enum is None:
         raise ValueError('orthogonal_map has to be one of "matrix_exp", "cayley", '
                          f'"householder". Got: {orthogonal_map}')
-    raise NotImplementedError("ember does not implement "
-                              "torch.nn.utils.parametrizations.orthogonal yet (it needs "
-                              "torch.matrix_exp, torch.geqrf and linalg.householder_product)")
+    orth = _Orthogonal(weight, orth_enum, use_trivialization=use_trivialization)
+    parametrize.register_parametrization(module, name, orth, unsafe=True)
+    return module
 
 
 class _WeightNorm(Module):
