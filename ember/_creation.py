@@ -163,7 +163,8 @@ def _infer_mixed(data):
 def _infer_array(data):
     """Python data -> ndarray with torch's dtype inference (floats -> default dtype)."""
     if isinstance(data, np.ndarray):
-        return data
+        # a subclass (np.matrix, np.memmap) would survive astype: keep a plain view
+        return data if type(data) is np.ndarray else data.view(np.ndarray)
     if isinstance(data, Tensor):
         return data._data
     if isinstance(data, (str, bytes)):
@@ -313,6 +314,9 @@ def from_numpy(ndarray):
         raise ValueError("At least one stride in the given numpy array is negative, and tensors "
                          "with negative strides are not currently supported. (You can probably "
                          "work around this by making a copy of your array  with array.copy().) ")
+    if type(ndarray) is not np.ndarray:
+        # np.matrix, np.memmap, ...: a tensor holds a plain ndarray view of the same memory
+        ndarray = ndarray.view(np.ndarray)
     return _wrap(ndarray)
 
 
@@ -697,8 +701,6 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if not replacement and num_samples > x.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
-    if (x < 0).any():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     arr = R.multinomial(_gen(generator), x, int(num_samples), bool(replacement))
     return _random_out(arr, out, None, False)
 

@@ -48,6 +48,14 @@ def _rmod(self, other):
     return E.remainder(E._tensor_of(other, self), self)
 
 
+def _rlshift(self, other):
+    return E.bitwise_left_shift(E._tensor_of(other, self), self)
+
+
+def _rrshift(self, other):
+    return E.bitwise_right_shift(E._tensor_of(other, self), self)
+
+
 def _eq(self, other):
     r = E.eq(self, other)
     return False if r is NotImplemented else r
@@ -65,6 +73,9 @@ def _pos(self):
 def _invert(self):
     if self._data.dtype == bool:
         return E.logical_not(self)
+    if self._data.dtype.kind not in "iu":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
     return E.bitwise_not(self)
 
 
@@ -121,6 +132,8 @@ def install():
     T.__xor__ = T.__rxor__ = _xor
     T.__lshift__ = E.bitwise_left_shift
     T.__rshift__ = E.bitwise_right_shift
+    T.__rlshift__ = _rlshift
+    T.__rrshift__ = _rrshift
     T.__eq__ = _eq
     T.__ne__ = _ne
     T.__lt__ = E.lt

@@ -6,6 +6,7 @@ from .ops.linalg import inverse as inv, linalg_svd as svd, linalg_qr as qr, \
     linalg_cross as cross, linalg_norm as norm
 from .ops.reduction import vector_norm
 from .ops.linalg import matrix_exp, householder_product  # noqa: E402
+from .ops.linalg import linalg_slogdet as slogdet  # noqa: E402,F811
 
 
 def inv_ex(A, *, check_errors=False):

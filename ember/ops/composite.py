@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap
 from . import elementwise as E, reduction as R, shape as S
-from ._broadcast import wrap_dim
+from ._broadcast import sum_to, wrap_dim
 from ..autograd.op import Op
 
 
@@ -50,14 +50,43 @@ def logaddexp2(input, other):
     return logaddexp(input * math.log(2), other * math.log(2)) / math.log(2)
 
 
-def xlogy(input, other):
-    """input * log(other), 0 where input == 0 (and other is not nan)."""
-    if not isinstance(input, Tensor):
-        input = E._tensor_of(input, other)
-    if not isinstance(other, Tensor):
-        other = E._tensor_of(other, input)
-    r = input * E.log(other)
-    return E.where((input == 0) & ~E.isnan(other), r * 0, r)
+class Xlogy(Op):
+    """input * log(other), 0 where input == 0 and other is not NaN (XlogyBackward0)."""
+    promote = 2
+
+    def forward(self, x, y):
+        self.save_inputs(0, 1)
+        self.sx, self.sy = np.shape(x), np.shape(y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = x * np.log(y)
+        # 0 * log(0) is 0, not 0 * -inf
+        return np.where((x == 0) & ~np.isnan(y), r.dtype.type(0), r)
+
+    def backward(self, grad):
+        x, y = self.saved_inputs()
+        nx, ny = self.needs_input_grad
+        gx = gy = None
+        if nx:
+            gx = E.where((x == 0) & (y <= 0), grad.new_zeros(()), grad * E.log(y))
+            gx = sum_to(gx, self.sx)
+        if ny:
+            gy = sum_to(grad * x / y, self.sy)
+        return gx, gy
+
+
+def xlogy(input, other, *, out=None):
+    """input * log(other), 0 where input == 0 (see torch.xlogy)."""
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+        # a Python number computes in the result dtype (log(2) for a double input is double)
+        rt = D.result_type(input, other)
+        if not (rt.is_floating_point or rt.is_complex):
+            rt = D.get_default_dtype()
+        if not isinstance(input, Tensor):
+            input = E._tensor_of(input, other).to(rt)
+        if not isinstance(other, Tensor):
+            other = E._tensor_of(other, input).to(rt)
+    r = Xlogy.apply(input, other)
+    return r if out is None else E.write_out(out, r)
 
 
 class Sinc(Op):
@@ -93,7 +122,11 @@ def rad2deg(input):
 
 
 def copysign(input, other):
-    mag = E.abs(input)
+    """|input| with other's sign, in the promoted floating dtype (see torch.copysign)."""
+    rt = D.result_type(input, other)
+    if not rt.is_floating_point:
+        rt = D.get_default_dtype()
+    mag = E.abs(input if input.dtype is rt else input.to(rt))
     neg = E.signbit(other) if isinstance(other, Tensor) else math.copysign(1, other) < 0
     return E.where(neg, -mag, mag) if isinstance(neg, Tensor) else (-mag if neg else mag)
 
@@ -165,58 +198,78 @@ def logcumsumexp(input, dim):
     return E.log(R.cumsum(E.exp(input - m), d)) + m
 
 
-def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
-    """Quantiles by sorting, with torch's five interpolation modes."""
-    x = input.reshape(-1) if dim is None else input
-    d = 0 if dim is None else wrap_dim(dim, input.dim())
+_QUANTILE_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
+    """torch's quantile algorithm: sort (NaN last), rank = q * (count - 1), gather, lerp."""
     scalar_q = not isinstance(q, Tensor)
+    if scalar_q and not 0 <= q <= 1:
+        raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+    if interpolation not in _QUANTILE_MODES:
+        raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    if input.numel() == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    if not scalar_q and q.dim() > 1:
+        raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+    if input.dtype not in (D.float32, D.float64):
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if not scalar_q and q.dtype is not input.dtype:
+        raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
     from .._creation import scalar_tensor
-    qs = scalar_tensor(float(q), x, dtype=x.dtype).reshape(1) if scalar_q else q.reshape(-1)
-    if bool(((qs < 0) | (qs > 1)).any()):
+    qs = scalar_tensor(float(q), input, dtype=input.dtype).reshape(1) if scalar_q \
+        else q.reshape(-1)
+    if not scalar_q and not bool(((qs >= 0) & (qs <= 1)).all()):
         raise RuntimeError("quantile() q values must be in the range [0, 1]")
-    srt = R.sort(x, d)[0]
-    n = srt.shape[d]
-    pos = qs * (n - 1)
-    lo = E.floor(pos)
-    hi = E.ceil(pos)
-    if interpolation == "lower":
-        idx = lo
-    elif interpolation == "higher":
-        idx = hi
-    elif interpolation == "nearest":
-        idx = E.round(pos)
-    else:
-        idx = None
-    moved = srt.movedim(d, -1)
-    if idx is not None:
-        r = moved[..., idx.long()]
-    else:
-        a = moved[..., lo.long()]
-        b = moved[..., hi.long()]
-        if interpolation == "midpoint":
-            r = a + (b - a) * 0.5
-        elif interpolation == "linear":
-            r = a + (b - a) * (pos - lo)
-        else:
-            raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, "
-                               f"midpoint or nearest. Got {interpolation}")
-    r = r.movedim(-1, 0)
-    if keepdim:
-        if dim is None:
-            r = r.reshape((r.shape[0],) + (1,) * input.dim())
-        else:
-            r = r.unsqueeze(d + 1)
-    if scalar_q:
-        r = r.squeeze(0)
-    return r
-
-
-def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
-    if dim is None and not bool(E.isnan(input).any()):
-        return quantile(input, q, dim, keepdim, interpolation=interpolation)
     if dim is None:
-        return quantile(input[~E.isnan(input)], q, None, keepdim, interpolation=interpolation)
-    raise NotImplementedError("ember: nanquantile with dim and NaN values is not implemented")
+        x = input.reshape(-1)
+        out_shape = (1,) * input.dim() if keepdim else ()
+    else:
+        d = wrap_dim(dim, input.dim())
+        x = input.movedim(d, -1) if input.dim() else input.reshape(1)
+        out_shape = tuple(1 if i == d else n for i, n in enumerate(input.shape)
+                          if keepdim or i != d)
+    srt = R.sort(x, -1)[0]                     # NaN sorts last
+    isnan = E.isnan(srt)
+    qv = qs.reshape((-1,) + (1,) * srt.dim())          # (Q, 1, ..., 1)
+    if ignore_nan:
+        last = (~isnan).sum(-1, keepdim=True) - 1
+        last = E.where(last < 0, last.new_zeros(()), last)   # all NaN: rank 0 picks a NaN
+        ranks = qv * last.to(srt.dtype)                 # (Q, ..., 1)
+    else:
+        last = srt.shape[-1] - 1
+        # a slice holding NaN ranks its last element, a NaN
+        ranks = E.where(isnan.any(-1, keepdim=True), qv.new_full((), float(last)), qv * last)
+    if interpolation == "lower":
+        ranks = E.floor(ranks)
+    elif interpolation == "higher":
+        ranks = E.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = E.round(ranks)
+    srt_q = srt.unsqueeze(0).expand((qv.shape[0],) + tuple(srt.shape))
+    below = ranks.long()
+    r = srt_q.gather(-1, below)
+    if interpolation in ("linear", "midpoint"):
+        w = ranks - below.to(ranks.dtype) if interpolation == "linear" else \
+            ranks.new_full((), 0.5)
+        b = srt_q.gather(-1, E.ceil(ranks).long())
+        # torch's lerp: exact at both ends
+        r = E.where(w < 0.5, r + w * (b - r), b - (b - r) * (1 - w))
+    r = r.reshape((qv.shape[0],) + out_shape)
+    return r.squeeze(0) if scalar_q else r
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """q-th quantiles along dim (NaN if a slice has NaN), see torch.quantile."""
+    r = _quantile(input, q, dim, keepdim, interpolation, False)
+    return r if out is None else E.write_out(out, r)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """q-th quantiles ignoring NaN (NaN for an all-NaN slice), see torch.nanquantile."""
+    r = _quantile(input, q, dim, keepdim, interpolation, True)
+    return r if out is None else E.write_out(out, r)
 
 
 def cov(input, *, correction=1, fweights=None, aweights=None):

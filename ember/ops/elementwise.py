@@ -274,7 +274,7 @@ class DivRounded(Op):
         dt = a.dtype if hasattr(a, "dtype") else b.dtype
         if dt.kind in "iu":
             if np.any(np.asarray(b == 0)):
-                raise ZeroDivisionError("ZeroDivisionError")
+                raise RuntimeError("ZeroDivisionError")
             if rounding_mode == "floor":
                 return xp.floor_divide(a, b)
             q = xp.floor_divide(a, b)
@@ -591,7 +591,7 @@ class Remainder(Op):
         self.save_inputs(0, 1)
         dt = getattr(a, "dtype", None) or b.dtype
         if dt.kind in "iu" and np.any(np.asarray(b == 0)):
-            raise ZeroDivisionError("ZeroDivisionError")
+            raise RuntimeError("ZeroDivisionError")
         try:
             return _xp(a).remainder(a, b)
         except ValueError:
@@ -615,7 +615,7 @@ class Fmod(Op):
         self.save_inputs(0, 1)
         dt = getattr(a, "dtype", None) or b.dtype
         if dt.kind in "iu" and np.any(np.asarray(b == 0)):
-            raise ZeroDivisionError("ZeroDivisionError")
+            raise RuntimeError("ZeroDivisionError")
         return _xp(a).fmod(a, b)
 
     def backward(self, grad):
@@ -1478,7 +1478,7 @@ def where(condition, input=None, other=None, *, out=None):
             condition = condition.bool()
         else:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                               f"tensor with dtype {condition.dtype.name.capitalize()}")
+                               f"tensor with dtype {_dtname(condition._data.dtype)}")
     a, b = input, other
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     arrays, _ = promote_arrays((a, b), [a._data if ta else a, b._data if tb else b], False)
@@ -1599,7 +1599,10 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     x, y = input._data, other._data
     if x.dtype != y.dtype:
         raise RuntimeError(f"{_dtname(x.dtype)} did not match {_dtname(y.dtype)}")
-    return _r(_xp(x).isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    try:
+        return _r(_xp(x).isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    except ValueError:
+        broadcast_error(_shape(x), _shape(y))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -1639,8 +1642,8 @@ def _bitwise(fn_name, torch_name):
         else:
             (x, y), dt = promote_arrays((input, other), [x, other], False)
         if dt.kind not in "iub":
-            raise RuntimeError(f'"{torch_name}_cpu" not implemented for '
-                               f"'{_dtname(dt)}'")
+            raise NotImplementedError(f'"{torch_name}_cpu" not implemented for '
+                                      f"'{_dtname(dt)}'")
         if torch_name in ("lshift", "rshift"):
             y = np.asarray(y).astype(dt) if not hasattr(y, "dtype") else y
         try:

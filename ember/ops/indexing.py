@@ -169,8 +169,10 @@ def setitem(self, key, value):
 # ---- gather / scatter -----------------------------------------------------------------------
 
 def _check_index(index, name):
-    if index._data.dtype != np.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    if index._data.dtype not in (np.int64, np.int32):
+        # scatter_add / scatter_reduce report as scatter()
+        name = "scatter" if name.startswith("scatter") else name
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
 
 
 class Gather(Op):
@@ -367,13 +369,14 @@ def index_select(input, dim, index, *, out=None):
     x, idx = input._data, index._data
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    if idx.dtype.kind not in "iu":
-        raise IndexError(f"index_select(): Expected dtype int32/int64 for index but got: "
-                         f"{D._FROM_NP[idx.dtype]}")
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     d = wrap_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
     if idx.size and (idx.max() >= n or idx.min() < -n):
         raise IndexError("index out of range in self")
+    if idx.ndim == 0 and x.ndim:
+        index = index.reshape(1)   # torch treats a 0-d index as a length-1 vector
     r = IndexSelect.apply(input, index, dim=d)
     if out is not None:
         from .inplace import copy_into_out
@@ -504,8 +507,9 @@ class MaskedFillTensor(Op):
 def masked_fill(input, mask, value):
     """value where mask is True (mask broadcasts to input), input elsewhere."""
     if mask._data.dtype != np.bool_:
+        from .._legacy_types import _CPP_TYPE
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{mask.dtype.name}")
+                           f"{_CPP_TYPE.get(mask.dtype.name, mask.dtype.name)}")
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
@@ -518,7 +522,11 @@ class MaskedSelect(Op):
     def forward(self, x, mask):
         self.save_inputs(1)
         self.shape = x.shape
-        xb, mb = _xp(x).broadcast_arrays(x, mask)
+        try:
+            xb, mb = _xp(x).broadcast_arrays(x, mask)
+        except ValueError:
+            from ._broadcast import broadcast_error
+            broadcast_error(mask.shape, x.shape)   # torch broadcasts mask (a) with input (b)
         self.bshape = xb.shape
         return xb[mb]
 

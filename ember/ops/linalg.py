@@ -230,10 +230,17 @@ def linear2d(input, weight, bias):
     return out
 
 
+def _cpp(dt):
+    # torch names dtypes in this message by their C++ type ("float", "long int")
+    from .._legacy_types import _CPP_TYPE
+    return {"complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}.get(
+        dt.name, _CPP_TYPE.get(dt.name, dt.name))
+
+
 def _mm_dtypes(a, b, name):
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{a.dtype} != {b.dtype}")
+                           f"{_cpp(a.dtype)} != {_cpp(b.dtype)}")
 
 
 def matmul(input, other, *, out=None):
@@ -246,7 +253,7 @@ def matmul(input, other, *, out=None):
                            f"{a.ndim}D and {b.ndim}D")
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{input.dtype} != {other.dtype}")
+                           f"{_cpp(input.dtype)} != {_cpp(other.dtype)}")
     if a.ndim == 1 and b.ndim == 1:
         r = dot(input, other)
     elif a.ndim == 2 and b.ndim == 2:
@@ -354,7 +361,23 @@ def dot(input, other, *, out=None):
     return Dot.apply(input, other)
 
 
-inner_dot = dot
+def inner_dot(input, other, *, out=None):
+    """Sum over the last dims of both (a plain product when either is 0-d); see torch.inner."""
+    a, b = input._data, other._data
+    if a.ndim == 0 or b.ndim == 0:
+        r = input * other
+    else:
+        if a.shape[-1] != b.shape[-1]:
+            raise RuntimeError(f"inner() the last dimension must match on both input tensors "
+                               f"but got shapes {list(a.shape)} and {list(b.shape)}")
+        if a.dtype != b.dtype:
+            raise RuntimeError("both inputs should have same dtype")
+        r = dot(input, other) if a.ndim == b.ndim == 1 else \
+            tensordot(input, other, ([a.ndim - 1], [b.ndim - 1]))
+    if out is not None:
+        from .inplace import copy_into_out
+        return copy_into_out(out, r)
+    return r
 
 
 def vdot(input, other):
@@ -572,9 +595,16 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     return _add_product(Addr, input, vec1, vec2, beta, alpha, (vec1.shape[0], vec2.shape[0]))
 
 
-def outer(input, vec2):
+def outer(input, vec2, *, out=None):
     """input[:, None] * vec2[None, :] (see torch.outer)."""
-    return input.unsqueeze(1) * vec2.unsqueeze(0)
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+    r = input.unsqueeze(1) * vec2.unsqueeze(0)
+    if out is not None:
+        from .inplace import copy_into_out
+        return copy_into_out(out, r)
+    return r
 
 
 ger = outer
@@ -749,7 +779,7 @@ def det(input):
 
 class SlogDet(Op):
     node_name = "LinalgSlogdetBackward0"
-    nondiff_outputs = (0,)
+    # torch's sign output requires grad too (its gradient is zero for real inputs)
 
     def forward(self, a):
         _check_square(a, "linalg.slogdet")
@@ -764,6 +794,11 @@ class SlogDet(Op):
 
 def slogdet(input):
     return RT.slogdet(SlogDet.apply(input))
+
+
+def linalg_slogdet(A, *, out=None):
+    """(sign, logabsdet) as torch.linalg.slogdet's own named tuple."""
+    return RT.linalg_slogdet(SlogDet.apply(A))
 
 
 def logdet(input):
@@ -1077,9 +1112,11 @@ class Qr(Op):
         if m < n or self.mode != "reduced":
             raise NotImplementedError("ember: QR backward is implemented for reduced mode with "
                                       "m >= n only")
+        # gA = (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q and copyltu(M) the symmetric
+        # matrix holding M's lower triangle, diagonal included
         M = R.matmul(gr.mT) - gq.mT.matmul(Q)
-        M = M.tril(-1)
-        M = M + M.mT + M.diagonal(0, -2, -1).diag_embed() * 0
+        L = M.tril(-1)
+        M = L + L.mT + M.diagonal(0, -2, -1).diag_embed()
         b = gq + Q.matmul(M)
         return solve(R, b.mT).mT
 
@@ -1102,6 +1139,14 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
 
 
 def matrix_power(A, n):
+    """A @ A @ ... (n times; the inverse's powers for n < 0), see torch.linalg.matrix_power."""
+    a = A._data
+    if a.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError("linalg.matrix_power: A must be batches of square matrices, but they "
+                           f"are {a.shape[-2]} by {a.shape[-1]} matrices")
     if n == 0:
         eye = A.new_zeros(A.shape[-1:]).add(1).diag_embed()
         return eye.expand(A.shape).clone()

@@ -149,6 +149,10 @@ class Mean(Op):
 
     def forward(self, x, dim=None, keepdim=False, dtype=None):
         if dtype is not None:
+            if dtype.np.kind in "biu":
+                raise RuntimeError(
+                    "mean(): could not infer output dtype. Optional dtype must be either a "
+                    f"floating point or complex dtype. Got: {_legacy(dtype.np)}")
             x = x.astype(dtype.np)
         elif x.dtype.kind in "biu":
             raise RuntimeError(
@@ -193,6 +197,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean of the non-NaN elements (see torch.nanmean)."""
+    if input._data.dtype.kind in "biu":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_legacy(input._data.dtype)}")
     m = input.isnan().logical_not()
     return sum(input.masked_fill(~m, 0), dim, keepdim, dtype=dtype) / sum(m, dim, keepdim)
 
@@ -390,8 +398,16 @@ class MaxAll(Op):
     def backward(self, grad):
         x, = self.saved_inputs()
         result, = self.saved_outputs()
-        mask = x == result
-        return mask * (grad / mask.sum())
+        return _evenly_distribute(grad, x, result)
+
+
+def _evenly_distribute(grad, x, result):
+    # torch's evenly_distribute_backward: every element equal to the result (NaN matching NaN)
+    # shares the gradient
+    mask = x == result
+    if x.is_floating_point() or x.is_complex():
+        mask = mask | (x.isnan() & result.isnan())
+    return mask * (grad / mask.sum())
 
 
 class MinAll(MaxAll):
@@ -428,6 +444,8 @@ class MaxDim(Op):
         return vals, idx.astype(np.int64)
 
     def backward(self, grad, _gi=None):
+        if len(self.shape) == 0:
+            return grad    # a 0-d input saved no indices
         idx, = self.saved_outputs()
         return _index_backward(grad, idx, self.shape, self.dim, self.keepdim)
 
@@ -476,6 +494,16 @@ class Amax(Op):
         self.shape = x.shape
         self.axes = _axes(dim if dim != () else None, x.ndim)
         self.keepdim = keepdim
+        if x.size == 0:
+            name = "a" + self.fn
+            if self.axes is None:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                                   "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                                   "argument.")
+            for a in self.axes:
+                if x.shape[a] == 0:
+                    raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero "
+                                     "size.")
         return getattr(_xp(x), self.fn)(x, axis=self.axes, keepdims=keepdim)
 
     def backward(self, grad):
@@ -511,14 +539,16 @@ def _argfn(fn):
     def f(input, dim=None, keepdim=False):
         x = input._data
         xp = _xp(x)
+        if x.dtype == np.bool_:
+            raise RuntimeError(f"{fn}(): does not support bool input")
         if x.size == 0:
             if dim is None:
-                raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for "
-                                   "input.numel() == 0.")
+                raise IndexError(f"{fn}(): Expected reduction dim to be specified for "
+                                 "input.numel() == 0.")
             d = wrap_dim(dim, x.ndim)
             if x.ndim and x.shape[d] == 0:
-                raise RuntimeError(f"{fn}(): Expected reduction dim {d} to have non-zero "
-                                   "size.")
+                raise IndexError(f"{fn}(): Expected reduction dim {d} to have non-zero "
+                                 "size.")
             # an empty input with a non-empty reduced dim gives an empty result
             shape = tuple(1 if i == d and keepdim else s for i, s in enumerate(x.shape)
                           if i != d or keepdim)
@@ -813,9 +843,9 @@ class Sort(Op):
         return xp.take_along_axis(x, idx, axis=d), idx
 
     def backward(self, grad, _gi=None):
-        idx, = self.saved_outputs()
         if len(self.shape) == 0:
-            return grad
+            return grad    # a 0-d input saved no indices
+        idx, = self.saved_outputs()
         return grad.new_zeros(self.shape).scatter(self.dim, idx, grad)
 
 
@@ -892,9 +922,9 @@ class Topk(Op):
         return xp.take_along_axis(x, idx, axis=d), idx
 
     def backward(self, grad, _gi=None):
-        idx, = self.saved_outputs()
         if len(self.shape) == 0:
-            return grad
+            return grad    # a 0-d input saved no indices
+        idx, = self.saved_outputs()
         return grad.new_zeros(self.shape).scatter(self.dim, idx, grad)
 
 
@@ -958,7 +988,7 @@ class Kthvalue(Op):
             return x.copy(), xp.zeros((), np.int64)
         n = x.shape[d]
         if not 1 <= k <= n:
-            raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}")
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
         idx = xp.take(xp.argsort(x, axis=d, kind="stable"), [k - 1], axis=d).astype(np.int64)
         vals = xp.take_along_axis(x, idx, axis=d)
         if xp is np:
@@ -969,6 +999,8 @@ class Kthvalue(Op):
         return vals, idx
 
     def backward(self, grad, _gi=None):
+        if len(self.shape) == 0:
+            return grad    # a 0-d input saved no indices
         idx, = self.saved_outputs()
         return _index_backward(grad, idx, self.shape, self.dim, self.keepdim)
 
@@ -982,7 +1014,8 @@ class MedianAll(Op):
     node_name = "MedianBackward0"
 
     def forward(self, x):
-        self.shape = x.shape
+        self.save_inputs(0)
+        self.save_outputs(0)
         f = x.reshape(-1)
         xp = _xp(x)
         if f.size == 0:
@@ -992,13 +1025,12 @@ class MedianAll(Op):
         else:
             order = xp.argsort(f, kind="stable")
             i = int(order[(f.size - 1) // 2])
-        self.index = i
         return f[i].copy()
 
     def backward(self, grad):
-        z = grad.new_zeros((int(np.prod(self.shape)),))
-        z = z.index_put((_wrap(np.array([self.index])),), grad.reshape(1))
-        return z.reshape(self.shape)
+        x, = self.saved_inputs()
+        result, = self.saved_outputs()
+        return _evenly_distribute(grad, x, result)
 
 
 class MedianDim(Op):
@@ -1026,6 +1058,8 @@ class MedianDim(Op):
         return vals, idx
 
     def backward(self, grad, _gi=None):
+        if len(self.shape) == 0:
+            return grad    # a 0-d input saved no indices
         idx, = self.saved_outputs()
         return _index_backward(grad, idx, self.shape, self.dim, self.keepdim)
 
@@ -1037,14 +1071,31 @@ def median(input, dim=None, keepdim=False, *, out=None):
     return RT.median(MedianDim.apply(input, dim=dim, keepdim=keepdim))
 
 
-def nanmedian(input, dim=None, keepdim=False):
-    x = input._data
-    if dim is None:
+class NanMedianAll(MedianAll):
+    """The lower median of all non-NaN elements (NaN when there are none)."""
+    node_name = "NanmedianBackward0"
+
+    def forward(self, x):
+        self.save_inputs(0)
+        self.save_outputs(0)
         f = x.reshape(-1)
-        f = f[~np.isnan(f)] if x.dtype.kind == "f" else f
-        if f.size == 0:
-            return _wrap(np.asarray(np.nan, x.dtype))
-        return _wrapa(np.sort(f, kind="stable")[(f.size - 1) // 2])
+        xp = _xp(x)
+        order = xp.argsort(f, kind="stable")             # NaN sorts last
+        m = f.size - (int(xp.isnan(f).sum()) if x.dtype.kind == "f" else 0)
+        if m == 0:
+            return xp.asarray(np.nan, x.dtype)
+        return f[int(order[(m - 1) // 2])].copy()
+
+    def backward(self, grad):
+        x, = self.saved_inputs()
+        result, = self.saved_outputs()
+        return _evenly_distribute(grad, x, result)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    """Lower median ignoring NaN, overall or (values, indices) along dim (see torch.nanmedian)."""
+    if dim is None:
+        return NanMedianAll.apply(input)
     return RT.nanmedian(NanMedianDim.apply(input, dim=dim, keepdim=keepdim))
 
 
@@ -1086,9 +1137,33 @@ class NanMedianDim(MedianDim):
         return vals, idx
 
 
+class Mode(Op):
+    """Most frequent value of each slice and an index of it (ModeBackward0)."""
+    nondiff_outputs = (1,)
+
+    def forward(self, x, dim=-1, keepdim=False):
+        self.shape = x.shape
+        self.dim = wrap_dim(dim, x.ndim) if x.ndim else 0
+        self.keepdim = keepdim
+        vals, idx = _mode_arrays(x, self.dim, keepdim)
+        self.save_outputs(1)
+        return vals, idx
+
+    def backward(self, grad, _gi=None):
+        if len(self.shape) == 0:
+            return grad    # a 0-d input saved no indices
+        idx, = self.saved_outputs()
+        return _index_backward(grad, idx, self.shape, self.dim, self.keepdim)
+
+
 def mode(input, dim=-1, keepdim=False):
-    x = input._data
-    d = wrap_dim(dim, x.ndim) if x.ndim else 0
+    """(values, indices) of the most frequent value along dim (see torch.mode)."""
+    return RT.mode(Mode.apply(input, dim=dim, keepdim=keepdim))
+
+
+def _mode_arrays(x, d, keepdim):
+    if x.ndim == 0:
+        return x.copy(), np.zeros((), np.int64)
     xm = np.moveaxis(x, d, -1)
     flat = xm.reshape(-1, xm.shape[-1]) if x.ndim else x.reshape(1, 1)
     vals = np.empty(flat.shape[0], x.dtype)
@@ -1101,7 +1176,7 @@ def mode(input, dim=-1, keepdim=False):
     vals, idxs = vals.reshape(shp), idxs.reshape(shp)
     if keepdim and x.ndim:
         vals, idxs = np.expand_dims(vals, d), np.expand_dims(idxs, d)
-    return RT.mode((_wrapa(vals), _wrapa(idxs)))
+    return np.asarray(vals), np.asarray(idxs)
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
@@ -1166,7 +1241,10 @@ def bincount(input, weights=None, minlength=0):
 
 
 def histc(input, bins=100, min=0, max=0):
+    """Histogram of equal-width bins over [min, max] (see torch.histc)."""
     x = input._data
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     lo, hi = float(min), float(max)
     if lo == hi:
         lo, hi = float(x.min()), float(x.max())

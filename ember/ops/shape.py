@@ -371,7 +371,9 @@ def permute(input, *dims):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
                            f"not match the length of the desired ordering of dimensions i.e. "
                            f"input.dim() = {nd} is not equal to len(dims) = {len(dims)}")
-    dims = wrap_dims(tuple(dims), nd)
+    dims = tuple(wrap_dim(d, nd) for d in dims)
+    if len(set(dims)) != nd:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
     return Permute.apply(input, dims=dims)
 
 
@@ -446,8 +448,14 @@ def broadcast_to(input, size):
 def broadcast_tensors(*tensors):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
-    from ._broadcast import broadcast_shapes
-    shape = broadcast_shapes(*(t._data.shape for t in tensors))
+    from ._broadcast import broadcast_error
+    shape = ()
+    for t in tensors:
+        try:
+            shape = np.broadcast_shapes(shape, t._data.shape)
+        except ValueError:
+            # torch reports the pair as tensor a (the shape so far) and tensor b
+            broadcast_error(shape, t._data.shape)
     return tuple(expand(t, shape) for t in tensors)
 
 
@@ -500,8 +508,13 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         reps = repeats._data.reshape(-1)
         if reps.size == 1:
             reps = np.repeat(reps, n)
+        elif reps.size != n:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {reps.size} and input.size({d}) = {n}")
     else:
         reps = np.full(n, int(repeats))
+    if reps.size and reps.min() < 0:
+        raise RuntimeError("repeats can not be negative")
     idx = np.repeat(np.arange(n), reps)
     from .indexing import index_select
     return index_select(x, d, _wrap(idx.astype(np.int64)))
@@ -729,13 +742,25 @@ def unbind(input, dim=0):
     return Unbind.apply(input, dim=wrap_dim(dim, a.ndim))
 
 
+def _joined_layout(r, parts):
+    """torch allocates a cat/stack result contiguous unless every input suggests the same
+    channels_last format; numpy's concatenate follows the inputs' layout (a stack of
+    transposed matrices would come out transposed), so restride that case."""
+    if r.flags.c_contiguous or not parts:
+        return r
+    fmts = {_mf.suggest_format(a) for a in parts}
+    if len(fmts) == 1 and _mf.contiguous_format not in fmts:
+        return r
+    return _xp(r).ascontiguousarray(r)
+
+
 class Cat(Op):
     def forward(self, *arrays, dim=0):
         self.dim = dim
         self.sizes = [a.shape[dim] if a.ndim else 0 for a in arrays]
         self.nonempty = [not (a.ndim == 1 and a.shape[0] == 0) for a in arrays]
-        return _xp(arrays[0]).concatenate([a for a, ne in zip(arrays, self.nonempty) if ne],
-                                          axis=dim)
+        parts = [a for a, ne in zip(arrays, self.nonempty) if ne]
+        return _joined_layout(_xp(arrays[0]).concatenate(parts, axis=dim), parts)
 
     def backward(self, grad):
         out = []
@@ -755,7 +780,18 @@ def _seq_arg(tensors, name):
                         "not Tensor")
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+        if name == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            # torch names the type by its C tp_name: bare for Python classes and builtins,
+            # module-qualified for extension types ("numpy.ndarray")
+            tp = type(t)
+            heap = tp.__flags__ & (1 << 9)
+            tname = tp.__name__ if heap or tp.__module__ == "builtins" else \
+                f"{tp.__module__}.{tp.__name__}"
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {tname}")
     return tensors
 
 
@@ -799,7 +835,7 @@ concat = concatenate = cat
 class Stack(Op):
     def forward(self, *arrays, dim=0):
         self.dim = dim
-        return _xp(arrays[0]).stack(arrays, axis=dim)
+        return _joined_layout(_xp(arrays[0]).stack(arrays, axis=dim), arrays)
 
     def backward(self, grad):
         return grad.unbind(self.dim)
@@ -853,15 +889,32 @@ def column_stack(tensors, *, out=None):
     return cat(ts, 1, out=out)
 
 
+def _atleast(fn):
+    # torch.atleast_Nd(t) -> t; (t1, t2, ...) or ([t1, t2]) -> a tuple
+    def f(*tensors):
+        if len(tensors) == 1:
+            t = tensors[0]
+            if isinstance(t, Tensor):
+                return fn(t)
+            return tuple(fn(x) for x in t)
+        return tuple(fn(x) for x in tensors)
+    f.__name__ = fn.__name__.lstrip("_")
+    f.__doc__ = f"see torch.{f.__name__}"
+    return f
+
+
+@_atleast
 def atleast_1d(t):
     return t.reshape(1) if t._data.ndim == 0 else t
 
 
+@_atleast
 def atleast_2d(t):
     nd = t._data.ndim
     return t.reshape(1, 1) if nd == 0 else t.unsqueeze(0) if nd == 1 else t
 
 
+@_atleast
 def atleast_3d(t):
     nd = t._data.ndim
     if nd == 0:
@@ -913,12 +966,26 @@ def roll(input, shifts, dims=None):
         shifts = tuple(shifts)
     if isinstance(dims, (list, tuple)):
         dims = tuple(dims)
+    ns = len(shifts) if isinstance(shifts, tuple) else 1
+    nd = len(dims) if isinstance(dims, tuple) else 0 if dims is None else 1
+    if (nd or ns != 1) and ns != nd:
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {ns}, dims:{nd}")
     return Roll.apply(input, shifts=shifts, dims=dims)
 
 
 def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees k times in the plane of dims (see torch.rot90)."""
+    dims = list(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    nd = input._data.ndim
+    if nd < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = wrap_dim(dims[0], nd), wrap_dim(dims[1], nd)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} "
+                           f"and dim1 = {dims[1]}")
     k %= 4
-    d0, d1 = dims
     if k == 0:
         return clone(input)
     if k == 1:
@@ -1014,7 +1081,15 @@ class DiagEmbed(Op):
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
-    return DiagEmbed.apply(input, offset=offset)
+    """Batched diagonal matrices whose diagonal dims land at dim1, dim2 (see torch.diag_embed)."""
+    nd = input._data.ndim + 1
+    d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    r = DiagEmbed.apply(input, offset=offset)
+    if (d1, d2) != (nd - 2, nd - 1):
+        r = r.movedim((-2, -1), (d1, d2))
+    return r
 
 
 class Unfold(ViewOp):
