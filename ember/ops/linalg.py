@@ -16,7 +16,7 @@ from .. import _autocast as _ac
 from .. import _dtype as D
 from .._autocast import ON as _AC_ON
 from .. import return_types as RT
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor, _wrap, _wrap_view
 from ..autograd import op as _op
 from ..autograd.op import Op, promote_arrays
 from ..backend import array_module, opmath
@@ -182,14 +182,8 @@ def linear2d(input, weight, bias):
         return out
     new, seq = _op._new, _op._seq
     # weight.t(): a view sharing the weight's version counter, TBackward0 when it needs grad
-    wt = new(Tensor)
-    wt._data = w.T
-    ver = weight._ver
-    if ver is None:
-        ver = weight._ver = [0]
-    wt._ver = ver
-    base = getattr(weight, "_base", None)
-    wt._base = weight if base is None else base
+    wt = _wrap_view(w.T, weight)
+    ver = wt._ver
     wt._out_nr = 0
     if weight._rg:
         tn = new(_TNode)
@@ -201,9 +195,6 @@ def linear2d(input, weight, bias):
         tn._seq = next(seq)
         wt._rg = True
         wt.grad_fn = tn
-    else:
-        wt._rg = False
-        wt.grad_fn = None
     vi = input._ver
     svers = (0 if vi is None else vi[0], ver[0])
     if bias is None:

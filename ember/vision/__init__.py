@@ -2,18 +2,10 @@
 (make_grid, save_image). A real dataset ships with the package (datasets.Digits). Other
 subpackages (`models`, ...) load on first use.
 """
-import importlib as _importlib
-
 from . import datasets, transforms, utils  # noqa: F401  (the public subpackages)
 
 __version__ = "0.28.0+ember"
 
+from .._missing import module_getattr as _module_getattr  # noqa: E402
 
-def __getattr__(name):
-    if not name.startswith("_"):
-        try:
-            return _importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"{__name__}.{name}":
-                raise
-    raise AttributeError(f"module 'ember.vision' has no attribute '{name}'")
+__getattr__ = _module_getattr("ember.vision", "torchvision")
