@@ -454,13 +454,6 @@ class Tensor:
     def __str__(self):
         return self.__repr__()
 
-    def __getattr__(self, name):
-        # reached only when normal lookup fails: say which torch method ember lacks
-        if name[:1] == "_":
-            raise AttributeError(name)
-        raise AttributeError(f"'Tensor' object has no attribute '{name}' (ember does not "
-                             f"implement torch.Tensor.{name})")
-
     def __format__(self, spec):
         if self._data.ndim == 0:
             return self.item().__format__(spec)
