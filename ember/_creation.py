@@ -39,6 +39,16 @@ def _dev(device):
     return d
 
 
+def _pin(pin_memory):
+    """pin_memory=True: page-locked host memory exists only with an accelerator (as in torch).
+    With CUDA present the tensor is allocated normally: CuPy copies from pageable memory."""
+    if pin_memory:
+        from . import cuda
+        if not cuda.is_available():
+            raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; "
+                               "no pinned memory allocator is available on this system.")
+
+
 def _finish(arr, device, requires_grad, dtype=None):
     d = _dev(device)
     if d is not None and d.type == "cuda":
@@ -233,6 +243,7 @@ def _infer_array(data):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of data, dtype inferred as torch does (see torch.tensor)."""
+    _pin(pin_memory)
     if isinstance(data, Tensor):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach()."
@@ -338,7 +349,7 @@ def _filled(fill, size, kw, name):
     rg = kw.pop("requires_grad", False)
     out = kw.pop("out", None)
     kw.pop("layout", None)
-    kw.pop("pin_memory", None)
+    _pin(kw.pop("pin_memory", False))
     kw.pop("memory_format", None)
     if kw:
         raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
@@ -398,7 +409,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
         dtype = D._scalar_dtype(fill_value)
     return _filled(fill_value, _shape_arg((size,) if isinstance(size, int) else size),
                    {"dtype": dtype, "device": device, "requires_grad": requires_grad,
-                    "out": out}, "full")
+                    "out": out, "pin_memory": pin_memory}, "full")
 
 
 def _like(input, dtype, device):
@@ -406,21 +417,24 @@ def _like(input, dtype, device):
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
-               memory_format=None):
+               memory_format=None, pin_memory=False):
+    _pin(pin_memory)
     dt, dev = _like(input, dtype, device)
     return _mf.layout_like(zeros(input._data.shape, dtype=dt, device=dev,
                                  requires_grad=requires_grad), input._data, memory_format)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
-              memory_format=None):
+              memory_format=None, pin_memory=False):
+    _pin(pin_memory)
     dt, dev = _like(input, dtype, device)
     return _mf.layout_like(ones(input._data.shape, dtype=dt, device=dev,
                                 requires_grad=requires_grad), input._data, memory_format)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
-               memory_format=None):
+               memory_format=None, pin_memory=False):
+    _pin(pin_memory)
     dt, dev = _like(input, dtype, device)
     t = empty(input._data.shape, dtype=dt, device=dev, requires_grad=requires_grad)
     if _mf.needs_layout(input._data, memory_format):
@@ -431,13 +445,16 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=No
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
-              memory_format=None):
+              memory_format=None, pin_memory=False):
+    _pin(pin_memory)
     dt, dev = _like(input, dtype, device)
     return _mf.layout_like(full(input._data.shape, fill_value, dtype=dt, device=dev,
                                 requires_grad=requires_grad), input._data, memory_format)
 
 
-def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False):
+    _pin(pin_memory)
     dt = _dt(dtype)
     size, stride = tuple(size), tuple(stride)
     n = 1 + sum((s - 1) * st for s, st in zip(size, stride)) if all(size) else 0
@@ -453,8 +470,9 @@ def _num(x):
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None, requires_grad=False,
-           layout=None):
+           layout=None, pin_memory=False):
     """Values from start to end (exclusive) by step (see torch.arange)."""
+    _pin(pin_memory)
     if end is None:
         start, end = 0, start
     start, end, step = _num(start), _num(end), _num(step)
@@ -509,8 +527,9 @@ def _linspace_array(start, end, steps, npdt):
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False,
-             layout=None):
+             layout=None, pin_memory=False):
     """`steps` evenly spaced values from start to end inclusive (see torch.linspace)."""
+    _pin(pin_memory)
     start, end, steps = _num(start), _num(end), _num(steps)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -526,14 +545,17 @@ def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_g
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, device=None,
-             requires_grad=False, layout=None):
+             requires_grad=False, layout=None, pin_memory=False):
+    _pin(pin_memory)
     dt = _dt(dtype)
     arr = np.power(base, _linspace_array(_num(start), _num(end), _num(steps), np.float64))
     return _finish(arr.astype(dt.np), device, requires_grad)
 
 
-def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False, layout=None):
+def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False, layout=None,
+        pin_memory=False):
     """Identity matrix n x m (see torch.eye)."""
+    _pin(pin_memory)
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     arr = np.eye(n, n if m is None else m, dtype=_dt(dtype).np)
@@ -573,6 +595,7 @@ def _legacy(dt):
 def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False,
          layout=None, pin_memory=False, **kw):
     """Uniform [0, 1) samples, identical to torch's CPU generator (see torch.rand)."""
+    _pin(pin_memory)
     _dev(device)  # a bad device fails before any number is drawn, as in torch
     shape = _size_kw(size, kw)
     if out is not None and dtype is None:
@@ -585,6 +608,7 @@ def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad
 def randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False,
           layout=None, pin_memory=False, **kw):
     """Standard normal samples, identical to torch's CPU generator (see torch.randn)."""
+    _pin(pin_memory)
     _dev(device)  # a bad device fails before any number is drawn, as in torch
     shape = _size_kw(size, kw)
     if out is not None and dtype is None:
@@ -597,6 +621,7 @@ def randn(*size, generator=None, out=None, dtype=None, device=None, requires_gra
 def randint(*args, size=None, generator=None, out=None, dtype=None, device=None,
             requires_grad=False, layout=None, pin_memory=False, low=None, high=None):
     """Integers in [low, high) (see torch.randint): randint(high, size) or (low, high, size)."""
+    _pin(pin_memory)
     _dev(device)  # a bad device fails before any number is drawn, as in torch
     args = list(args)
     if size is None:
@@ -624,6 +649,7 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, device=None,
 def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_grad=False,
              layout=None, pin_memory=False):
     """A random permutation of 0..n-1, identical to torch's CPU generator."""
+    _pin(pin_memory)
     _dev(device)  # a bad device fails before any number is drawn, as in torch
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
@@ -633,7 +659,8 @@ def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_g
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
-              memory_format=None):
+              memory_format=None, pin_memory=False):
+    _pin(pin_memory)
     dt, dev = _like(input, dtype, device)
     if _mf.needs_layout(input._data, memory_format):
         # torch fills the strided result in memory order
@@ -643,7 +670,8 @@ def rand_like(input, *, dtype=None, device=None, requires_grad=False, layout=Non
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
-               memory_format=None):
+               memory_format=None, pin_memory=False):
+    _pin(pin_memory)
     dt, dev = _like(input, dtype, device)
     if _mf.needs_layout(input._data, memory_format):
         t = empty_like(input, dtype=dt, device=dev, memory_format=memory_format).normal_()
@@ -652,7 +680,8 @@ def randn_like(input, *, dtype=None, device=None, requires_grad=False, layout=No
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
-                 layout=None, memory_format=None):
+                 layout=None, memory_format=None, pin_memory=False):
+    _pin(pin_memory)
     if high is None:
         low, high = 0, low
     dt, dev = _like(input, dtype, device)
@@ -665,6 +694,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
            requires_grad=False, layout=None, pin_memory=False):
     """Normal samples with tensor or number mean/std (see torch.normal)."""
+    _pin(pin_memory)
     _dev(device)  # a bad device fails before any number is drawn, as in torch
     g = _gen(generator)
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)

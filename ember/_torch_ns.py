@@ -11,6 +11,7 @@ import os
 import numpy as np
 
 from . import _dtype as D
+from ._creation import _pin
 from ._tensor import Tensor, _wrap
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
@@ -274,6 +275,7 @@ def _cosine_sum(m, npdt, coeffs):
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
                    layout=None, device=None, pin_memory=False, requires_grad=False):
     """alpha - beta cos(2 pi n / (N - 1)) (see torch.hamming_window)."""
+    _pin(pin_memory)
     return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
                    lambda m, t: _cosine_sum(m, np.dtype(t), (alpha, beta)))
 
@@ -281,6 +283,7 @@ def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype
 def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                 pin_memory=False, requires_grad=False):
     """0.5 - 0.5 cos(2 pi n / (N - 1)) (see torch.hann_window)."""
+    _pin(pin_memory)
     return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
                    lambda m, t: _cosine_sum(m, np.dtype(t), (0.5, 0.5)))
 
@@ -288,6 +291,7 @@ def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device
 def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                     pin_memory=False, requires_grad=False):
     """0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))."""
+    _pin(pin_memory)
     return _window("blackman_window", window_length, periodic, dtype, device, requires_grad,
                    lambda m, t: _cosine_sum(m, np.dtype(t), (0.42, 0.5, 0.08)))
 
@@ -301,6 +305,7 @@ def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, de
         half = ((m - 1) >> 1) + 1
         w[half:] = t.type(2) - w[half:]
         return w
+    _pin(pin_memory)
     return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
                    fill)
 
@@ -313,6 +318,7 @@ def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout
         a = (m - 1) / 2.0
         r = (np.arange(m, dtype=np.float64) - a) / a
         return (np.i0(beta * np.sqrt(np.maximum(1 - r * r, 0))) / np.i0(beta)).astype(t)
+    _pin(pin_memory)
     return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad, fill)
 
 

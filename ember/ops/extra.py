@@ -210,13 +210,19 @@ def _tri_indices(name, row, col, offset, dtype, fn):
     return _wrap(np.stack([r, c]).astype(dtype.np).reshape(2, -1))
 
 
-def tril_indices(row, col, offset=0, *, dtype=D.int64, device=None, layout=None):
+def tril_indices(row, col, offset=0, *, dtype=D.int64, device=None, layout=None,
+                 pin_memory=False):
     """Indices of the lower triangle of a row x col matrix, shape (2, N) (see torch)."""
+    from .._creation import _pin
+    _pin(pin_memory)
     return _tri_indices("tril_indices", row, col, offset, dtype, np.tril_indices)
 
 
-def triu_indices(row, col, offset=0, *, dtype=D.int64, device=None, layout=None):
+def triu_indices(row, col, offset=0, *, dtype=D.int64, device=None, layout=None,
+                 pin_memory=False):
     """Indices of the upper triangle of a row x col matrix, shape (2, N) (see torch)."""
+    from .._creation import _pin
+    _pin(pin_memory)
     return _tri_indices("triu_indices", row, col, offset, dtype, np.triu_indices)
 
 
