@@ -176,6 +176,9 @@ class _Collector:
             raw = self._raw + raw   # times stay relative to the first cycle's start
         else:
             self._meta = {"base_ns": rec.base_ns, "base_us": rec.base_us, "pid": os.getpid()}
+        # the end of the recording window (the trace's "Record Window End" marker)
+        self._meta["end_us"] = (self._meta["base_us"]
+                                + (rec.end_ns - self._meta["base_ns"]) / 1000.0)
         self._raw = raw
         self.function_events = build_events(raw, profile_memory=self.profile_memory,
                                             trace_meta=self._meta)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 import json
 import os
+import socket
+import uuid
 from collections import defaultdict
 
 __all__ = ["EventList", "FunctionEvent", "FunctionEventAvg", "DeviceType"]
@@ -267,23 +269,26 @@ class EventList(list):
         return total
 
     def export_chrome_trace(self, path):
-        """A Chrome trace-event JSON file (chrome://tracing, Perfetto): one complete ("X")
-        event per recorded call, ts/dur in microseconds."""
+        """A Chrome trace-event JSON file (chrome://tracing, Perfetto) in Kineto's layout: one
+        complete ("X") event per recorded call, ts/dur in microseconds, process/thread
+        metadata, the profiler's span and its window markers."""
         meta = self._trace_meta
         pid = meta.get("pid", os.getpid())
         base = meta.get("base_us", 0.0)
+        end = meta.get("end_us", base)
         events = []
         threads = set()
         for i, e in enumerate(self):
             if e.trace_name is None:
                 continue
             threads.add(e.thread)
-            args = {"External id": e.id, "Ev Idx": i}
+            args = {"External id": e.id, "Record function id": 0}
             if e.sequence_nr >= 0:
                 args["Sequence number"] = e.sequence_nr
                 args["Fwd thread id"] = 0
             if e.input_shapes:
                 args["Input Dims"] = e.input_shapes
+            args["Ev Idx"] = i
             events.append({"ph": "X", "cat": e.cat, "name": e.trace_name, "pid": pid,
                            "tid": e.thread, "ts": round(base + e.time_range.start, 3),
                            "dur": round(e.time_range.elapsed_us(), 3), "args": args})
@@ -291,13 +296,28 @@ class EventList(list):
         head = [{"ph": "M", "name": "process_name", "ts": ts0, "pid": pid, "tid": 0,
                  "args": {"name": "python"}},
                 {"ph": "M", "name": "process_labels", "ts": ts0, "pid": pid, "tid": 0,
-                 "args": {"labels": "CPU"}}]
+                 "args": {"labels": "CPU"}},
+                {"ph": "M", "name": "process_sort_index", "ts": ts0, "pid": pid, "tid": 0,
+                 "args": {"sort_index": pid}}]
         for t in sorted(threads):
-            head.append({"ph": "M", "name": "thread_name", "ts": ts0, "pid": pid, "tid": t,
-                         "args": {"name": f"thread {t} (python)"}})
-        doc = {"schemaVersion": 1, "deviceProperties": [], "displayTimeUnit": "ms",
+            head += [{"ph": "M", "name": "thread_name", "ts": ts0, "pid": pid, "tid": t,
+                      "args": {"name": f"thread {t} (python)"}},
+                     {"ph": "M", "name": "thread_sort_index", "ts": ts0, "pid": pid, "tid": t,
+                      "args": {"sort_index": t}}]
+        # the profiler's own span and window markers, as Kineto writes them
+        tail = [{"ph": "X", "cat": "Trace", "name": "PyTorch Profiler (0)", "pid": "Spans",
+                 "tid": "PyTorch Profiler", "ts": ts0, "dur": round(end - base, 3),
+                 "args": {"Op count": 0}},
+                {"ph": "M", "name": "process_sort_index", "ts": ts0, "pid": "Spans", "tid": 0,
+                 "args": {"sort_index": 536870912}},
+                {"ph": "i", "s": "g", "name": "Iteration Start: PyTorch Profiler",
+                 "pid": "Traces", "tid": "Trace PyTorch Profiler", "ts": ts0},
+                {"ph": "i", "s": "g", "name": "Record Window End", "pid": "", "tid": "",
+                 "ts": round(end, 3)}]
+        doc = {"schemaVersion": 1, "deviceProperties": [], "trace_id": uuid.uuid4().hex.upper(),
+               "host_name": socket.gethostname(), "displayTimeUnit": "ms",
                "baseTimeNanoseconds": int(base * 1000),
-               "traceEvents": head + events, "traceName": str(path)}
+               "traceEvents": head + events + tail, "traceName": str(path)}
         with open(path, "w") as f:
             json.dump(doc, f)
 

@@ -9,6 +9,7 @@ PROFILER cell so backward nodes are timed. Each record is a plain list
 """
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import threading
@@ -36,6 +37,7 @@ _ATEN_OVERRIDES = {
 }
 _NAME_CACHE: dict = {}
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+_DIM_D = re.compile(r"(\d)_d(?=_|$)")   # AvgPool2D -> avg_pool2_d -> avg_pool2d
 
 
 def aten_name(cls):
@@ -46,7 +48,8 @@ def aten_name(cls):
         name = cls.__dict__.get("aten_name")
         if name is None:
             base = re.sub(r"Backward\d*$", "", cls.__name__)
-            name = _ATEN_OVERRIDES.get(base) or "aten::" + _CAMEL.sub(r"_\1", base).lower()
+            name = _ATEN_OVERRIDES.get(base) or "aten::" + _DIM_D.sub(
+                r"\1d", _CAMEL.sub(r"_\1", base).lower())
         _NAME_CACHE[cls] = name
     return name
 
@@ -82,6 +85,7 @@ class Recorder:
         self.raw = []
         self.base_ns = _now()
         self.base_us = time.time_ns() / 1000.0
+        self.end_ns = self.base_ns
         self._patched = []
         self._started_tracemalloc = False
 
@@ -111,11 +115,29 @@ class Recorder:
                 end(rec)
         return apply
 
-    def _wrap_function(self, fn, name):
+    def _wrap_function(self, fn, name, skip=None, arity=None):
         begin, end = self.begin, self.end
+        sig = None
+        if arity and self.record_shapes:
+            try:
+                sig = inspect.signature(fn)
+            except (TypeError, ValueError):
+                pass
 
         def wrapper(*args, **kwargs):
-            rec = begin(name, args)
+            if skip is not None and skip(args, kwargs):
+                return fn(*args, **kwargs)
+            shown = args
+            if sig is not None:
+                # torch lists every argument of the op's schema, defaults included
+                try:
+                    bound = sig.bind(*args, **kwargs)
+                    bound.apply_defaults()
+                    shown = list(bound.arguments.values())[:arity]
+                    shown += [None] * (arity - len(shown))
+                except TypeError:
+                    pass  # the call itself will raise it
+            rec = begin(name, shown)
             try:
                 return fn(*args, **kwargs)
             finally:
@@ -159,6 +181,7 @@ class Recorder:
         self._patch()
 
     def stop(self):
+        self.end_ns = _now()
         if ACTIVE[0] is self:
             ACTIVE[0] = None
             _op.PROFILER[0] = None
@@ -170,21 +193,32 @@ class Recorder:
         return self.raw
 
     def _patch(self):
+        import sys
         import ember
         from ..ops import elementwise as E
         from .._tensor import Tensor
-        owners = (E, ember, Tensor)
+        targets = {}   # id(function) -> (function, its wrapper)
         for fname in _FAST_FUNCTIONS:
             fn = getattr(E, fname, None)
-            if fn is None:
-                continue
-            wrapped = self._wrap_function(fn, "aten::" + fname)
-            for owner in owners:
-                d = vars(owner)
-                for attr, value in list(d.items()):
-                    if value is fn:
-                        self._patched.append((owner, attr, fn))
-                        setattr(owner, attr, wrapped)
+            if fn is not None:
+                targets[id(fn)] = (fn, self._wrap_function(fn, "aten::" + fname))
+        owners = [E, ember, Tensor]
+        for modname, table in _COMPOSITES:
+            mod = sys.modules.get(modname)
+            if mod is None:
+                continue   # not imported yet, so nothing can be calling it
+            owners.append(mod)
+            for fname, name in table.items():
+                fn = getattr(mod, fname, None)
+                if fn is not None and id(fn) not in targets:
+                    targets[id(fn)] = (fn, self._wrap_function(fn, name, _SKIP.get(fname),
+                                                               _ARITY.get(name)))
+        for owner in owners:
+            for attr, value in list(vars(owner).items()):
+                hit = targets.get(id(value))
+                if hit is not None and hit[0] is value:
+                    self._patched.append((owner, attr, value))
+                    setattr(owner, attr, hit[1])
 
     def _unpatch(self):
         for owner, attr, fn in reversed(self._patched):
@@ -194,6 +228,51 @@ class Recorder:
 
 # functions that can answer without reaching Op.apply (fast paths, non-differentiable results)
 _FAST_FUNCTIONS = ("add", "sub", "mul", "div", "eq", "ne", "lt", "le", "gt", "ge")
+
+
+def _nd(prefix, dims=(1, 2, 3)):
+    return {f"{prefix}{d}d": f"aten::{prefix}{d}d" for d in dims}
+
+
+# functions that torch records as a range of their own around the ops they run (aten::conv2d
+# around aten::convolution, aten::linear around t/addmm, aten::flatten around view, ...). Where
+# ember's op has the same name (aten::relu), the two records fold into one. torch's dispatch
+# stages below these (aten::_convolution, aten::mkldnn_convolution, aten::_batch_norm_impl_index,
+# ...) have no ember counterpart and are not recorded.
+_FUNCTIONAL = {
+    **_nd("conv"), **_nd("conv_transpose"), **_nd("max_pool"), **_nd("avg_pool"),
+    **_nd("adaptive_avg_pool"), **_nd("adaptive_max_pool"),
+    "linear": "aten::linear", "bilinear": "aten::bilinear", "batch_norm": "aten::batch_norm",
+    "instance_norm": "aten::instance_norm", "layer_norm": "aten::layer_norm",
+    "group_norm": "aten::group_norm", "dropout": "aten::dropout", "relu": "aten::relu",
+    "softmax": "aten::softmax", "log_softmax": "aten::log_softmax",
+    "embedding": "aten::embedding", "cross_entropy": "aten::cross_entropy_loss",
+    "nll_loss": "aten::nll_loss_nd", "mse_loss": "aten::mse_loss",
+}
+_COMPOSITES = (
+    ("ember.nn.functional", _FUNCTIONAL),
+    ("ember.ops.shape", {"flatten": "aten::flatten"}),
+    ("ember._torch_ns", {**_nd("conv"), **_nd("conv_transpose")}),
+)
+
+
+def _returns_indices(args, kwargs):
+    # F.max_poolNd(..., return_indices=True) calls aten::max_poolNd_with_indices directly
+    return kwargs.get("return_indices") or (len(args) > 6 and args[6])
+
+
+_SKIP = {f"max_pool{d}d": _returns_indices for d in (1, 2, 3)}
+
+# how many arguments torch's op schema has (record_shapes lists them all); where the schema's
+# order differs from the Python function's (batch_norm), the shapes follow the Python order
+_ARITY = {**{f"aten::conv{d}d": 7 for d in (1, 2, 3)},
+          **{f"aten::conv_transpose{d}d": 8 for d in (1, 2, 3)},
+          **{f"aten::max_pool{d}d": 6 for d in (1, 2, 3)},
+          **{f"aten::avg_pool{d}d": (6 if d == 1 else 7) for d in (1, 2, 3)},
+          **{f"aten::adaptive_{k}_pool{d}d": 2 for k in ("avg", "max") for d in (1, 2, 3)},
+          "aten::linear": 3, "aten::batch_norm": 9, "aten::layer_norm": 6,
+          "aten::group_norm": 6, "aten::dropout": 3, "aten::relu": 1, "aten::softmax": 3,
+          "aten::log_softmax": 3, "aten::flatten": 3, "aten::mse_loss": 3}
 
 
 class record_function:
