@@ -836,11 +836,13 @@ def _uniform_f32(gen, n, frm, to):
     return out
 
 
-def normal(gen, shape, npdtype, mean=0.0, std=1.0, contiguous=True):
+def normal(gen, shape, npdtype, mean=0.0, std=1.0, contiguous=True, out=None):
     """torch.randn / Tensor.normal_(mean, std). numel >= 16: normal_fill (uniforms, Box-Muller in
     blocks of 16, the ragged tail redone on 16 fresh uniforms); else the cached scalar
     Box-Muller. A non-contiguous target (Tensor.normal_ on a view) always takes the scalar path,
-    drawn in memory order, as torch's kernel does."""
+    drawn in memory order, as torch's kernel does. `out`: an optional C-contiguous float32
+    array of this shape that the float32 fill (numel >= 16) writes in place, returning a view
+    of it (Tensor.normal_: no temporary and no copy)."""
     shape, dt = _tuple(shape), np.dtype(npdtype)
     if dt.kind == "c":
         # torch fills the real view (real, imag interleaved) with std / sqrt(2)
@@ -869,7 +871,11 @@ def normal(gen, shape, npdtype, mean=0.0, std=1.0, contiguous=True):
         return out.reshape(shape)
     # float32 fills all n uniforms in place first; half/bfloat16 use a 16-float stack buffer, so
     # they draw only the full blocks before the tail.
-    out = np.empty(n, np.float32)
+    if out is None or dt != _F32 or out.dtype != _F32 or out.shape != shape or \
+            not out.flags.c_contiguous:
+        out = np.empty(n, np.float32)
+    else:
+        out = out.reshape(-1)           # a view: the fills below land in the caller's array
     _normal_fill16_f32(None, out[:full], mean, std, gen)
     if n != full:
         if dt == _F32:

@@ -335,6 +335,13 @@ class NativeLayerNorm(Op):
         g = grad.astype(cdt, copy=False).reshape(-1, D)
         xhat = self.xhat
         xp = _xp(g)
+        if g.shape[0] > 1 and g.strides[0] == 0:
+            # every row the same (a broadcast grad: a sum or mean loss right after the norm)
+            return self._vjp_rows(g[0], xhat, xa, w, b, needs, cdt)
+        if not g.flags.c_contiguous:
+            # any other broadcast or strided grad: one copy, then BLAS takes every pass below
+            # (NumPy's matmul has no BLAS path for zero strides)
+            g = xp.ascontiguousarray(g)
         # row and column sums as BLAS matrix-vector products: several times faster than
         # NumPy's axis reductions on these shapes
         gw = xp.einsum("ij,ij->j", g, xhat).reshape(self.ns).astype(
@@ -352,6 +359,30 @@ class NativeLayerNorm(Op):
             dx -= a
             dx *= self.rstd
             gx = dx.reshape(xa.shape).astype(xa.dtype, copy=False)
+        return gx, gw, gb
+
+    def _vjp_rows(self, grow, xhat, x, w, b, needs, cdt):
+        """vjp for a grad whose N rows all equal grow: the column sums of grad and of
+        grad * xhat become N * grow and grow * colsum(xhat) (a BLAS product), gh = grad * w is
+        one row, and dx takes three passes over the data instead of five."""
+        xp = _xp(xhat)
+        N, D = xhat.shape
+        grow = xp.ascontiguousarray(grow)
+        gw = gb = gx = None
+        if needs[1]:
+            gw = (grow * (xp.ones(N, cdt) @ xhat)).reshape(self.ns).astype(w._data.dtype)
+        if needs[2]:
+            gb = (grow * grow.dtype.type(N)).reshape(self.ns).astype(b._data.dtype)
+        if needs[0]:
+            gh = grow * w._data.astype(cdt, copy=False).reshape(-1) if w is not None else grow
+            a = float(gh.sum(dtype=np.float64)) / D
+            c = xhat @ gh
+            c *= -1.0 / D
+            # dx = (gh - a - xhat * c) * rstd
+            dx = xhat * c[:, None]
+            dx += gh - a
+            dx *= self.rstd
+            gx = dx.reshape(x.shape).astype(x.dtype, copy=False)
         return gx, gw, gb
 
     def _release(self):

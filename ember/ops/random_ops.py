@@ -53,8 +53,18 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(self, R.normal(_gen(generator), _fresh_shape(self), self._data.dtype,
-                                float(mean), float(std), self._data.flags.c_contiguous))
+    d = self._data
+    if type(d) is np.ndarray and d.dtype == np.float32 and d.flags.c_contiguous and \
+            d.flags.writeable:
+        # the float32 fill writes straight into the tensor's array (no temporary, no copy)
+        check_inplace(self)
+        r = R.normal(_gen(generator), d.shape, d.dtype, float(mean), float(std), True, out=d)
+        if not np.may_share_memory(r, d):      # under 16 values: the scalar path's new array
+            d[...] = r
+        self._bump()
+        return self
+    return _fill(self, R.normal(_gen(generator), _fresh_shape(self), d.dtype,
+                                float(mean), float(std), d.flags.c_contiguous))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
