@@ -386,7 +386,7 @@ class Tensor:
     def __float__(self):
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        if self._rg and not _FLOAT_WARNED:
+        if self._rg and GRAD[0] and not _FLOAT_WARNED:   # torch is silent under no_grad
             _warn_float_once()
         return float(_py_scalar(self._data))
 

@@ -159,8 +159,62 @@ def ravel(input):
     return S.reshape(input, -1)
 
 
+class Dist(Op):
+    """p-norm of (a - b) over all elements, one node with both inputs as edges (torch's
+    DistBackward0); backward is the vector-norm gradient of the difference, split by sum_to."""
+    promote = 1
+
+    def forward(self, a, b, p=2):
+        if a.dtype.kind in "biu":
+            raise RuntimeError("norm(): input dtype should be either floating point or complex. "
+                               f"Got {R._legacy(a.dtype)} instead.")
+        self.save_inputs(0, 1)
+        self.save_outputs(0)
+        self.p = p
+        x = a - b
+        xp = R._xp(x)
+        ab = xp.abs(x)
+        out_dt = ab.dtype
+        if R._is_low_float(out_dt):   # accumulate half precision in float32, as torch does
+            ab = ab.astype(np.float32)
+        if p == 2:
+            r = xp.sqrt(xp.sum(ab * ab))
+        elif p == float("inf"):
+            r = xp.max(ab)
+        elif p == float("-inf"):
+            r = xp.min(ab)
+        elif p == 0:
+            r = xp.sum(ab != 0)
+        elif p == 1:
+            r = xp.sum(ab)
+        else:
+            r = xp.sum(ab ** p) ** (1.0 / p)
+        return xp.asarray(r).astype(out_dt)
+
+    def backward(self, grad):
+        a, b = self.saved_inputs()
+        result, = self.saved_outputs()
+        p = self.p
+        x = a - b
+        if p == 2:
+            gx = (grad * x / result).masked_fill(result == 0, 0)
+        elif p == 1:
+            gx = grad * x.sgn()
+        elif p == 0:
+            gx = x * 0
+        elif p in (float("inf"), float("-inf")):
+            mask = x.abs() == result
+            gx = grad * x.sgn() * mask / mask.sum()
+        else:
+            gx = (grad * x.sgn() * x.abs().pow(p - 1) / result.pow(p - 1)).masked_fill(
+                result == 0, 0)
+        return (sum_to(gx, a.shape) if self.needs_input_grad[0] else None,
+                sum_to(-gx, b.shape) if self.needs_input_grad[1] else None)
+
+
 def dist(input, other, p=2):
-    return R.norm(input - other, p)
+    """p-norm of input - other (see torch.dist)."""
+    return Dist.apply(input, other, p=p)
 
 
 def renorm(input, p, dim, maxnorm):

@@ -197,7 +197,9 @@ def _inject_new_class(module):
             "See:\nhttps://pytorch.org/tutorials/beginner/saving_loading_models.html"
             "#saving-loading-a-general-checkpoint-for-inference-and-or-resuming-training")
 
-    dct = {"__getstate__": getstate}
+    # the new class lives in this module under its public name (torch.nn.utils.parametrize when
+    # run as torch): ParametrizationList's __module__ is the one the import alias renamed
+    dct = {"__getstate__": getstate, "__module__": ParametrizationList.__module__}
     if not hasattr(cls, "__deepcopy__"):
         dct["__deepcopy__"] = default_deepcopy
     module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), dct)
