@@ -1,35 +1,51 @@
-"""torch.distributions on ember: Distribution and its families with torch's sampling (the same
-numbers after manual_seed, ATen's rejection samplers included), log_prob, entropy, moments,
-cdf/icdf, reparameterized gradients, validation messages, expand, transforms and
-kl_divergence. Families torch has that are not listed in __all__ are not implemented."""
+"""torch.distributions on ember: Distribution and every family torch has, with torch's sampling
+(the same numbers after manual_seed, ATen's rejection samplers included), log_prob, entropy,
+moments, cdf/icdf, reparameterized gradients, validation messages, expand, transforms,
+constraints, biject_to / transform_to and kl_divergence."""
 from __future__ import annotations
 
 from . import constraints, transforms
 from .basic import Bernoulli, Categorical, Normal, Uniform
+from .constraint_registry import biject_to, transform_to
 from .continuous import Cauchy, StudentT
-from .discrete import Binomial, Geometric, Multinomial, Poisson
+from .discrete import Binomial, Geometric, Multinomial, NegativeBinomial, Poisson
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
+from .extra_continuous import ContinuousBernoulli, FisherSnedecor, GeneralizedPareto, \
+    HalfCauchy, InverseGamma, Kumaraswamy, LogisticNormal, Pareto, Weibull
 from .gamma import Beta, Chi2, Dirichlet, Gamma
 from .kl import kl_divergence, register_kl
 from . import kl_more as _kl_more  # noqa: F401  (registers the pairs)
+from . import kl_extra as _kl_extra  # noqa: F401  (registers the pairs)
 from .mixture import MixtureSameFamily
-from .more import Exponential, Independent, Laplace, MultivariateNormal, OneHotCategorical
+from .more import Exponential, Independent, Laplace, MultivariateNormal, OneHotCategorical, \
+    OneHotCategoricalStraightThrough
+from .multivariate import LKJCholesky, LowRankMultivariateNormal, Wishart
 from .transformed_distribution import Gumbel, HalfNormal, LogNormal, RelaxedBernoulli, \
     RelaxedOneHotCategorical, TransformedDistribution
-from .transforms import AbsTransform, AffineTransform, ComposeTransform, ExpTransform, \
-    IndependentTransform, PowerTransform, SigmoidTransform, SoftmaxTransform, \
-    SoftplusTransform, TanhTransform, Transform
+from .transforms import AbsTransform, AffineTransform, CatTransform, ComposeTransform, \
+    CorrCholeskyTransform, CumulativeDistributionTransform, ExpTransform, \
+    IndependentTransform, LowerCholeskyTransform, PositiveDefiniteTransform, PowerTransform, \
+    ReshapeTransform, SigmoidTransform, SoftmaxTransform, SoftplusTransform, StackTransform, \
+    StickBreakingTransform, TanhTransform, Transform, identity_transform
+from .von_mises import VonMises
 
-__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical",
-           "Cauchy", "Chi2", "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform",
-           "Exponential", "ExponentialFamily", "Gamma", "Geometric", "Gumbel", "HalfNormal",
-           "Independent", "IndependentTransform", "Laplace", "LogNormal",
-           "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
-           "OneHotCategorical", "Poisson", "PowerTransform", "RelaxedBernoulli",
-           "RelaxedOneHotCategorical", "SigmoidTransform", "SoftmaxTransform",
-           "SoftplusTransform", "StudentT", "TanhTransform", "TransformedDistribution",
-           "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]
+__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "CatTransform",
+           "Categorical", "Cauchy", "Chi2", "ComposeTransform", "ContinuousBernoulli",
+           "CorrCholeskyTransform", "CumulativeDistributionTransform", "Dirichlet",
+           "Distribution", "ExpTransform", "Exponential", "ExponentialFamily",
+           "FisherSnedecor", "Gamma", "GeneralizedPareto", "Geometric", "Gumbel",
+           "HalfCauchy", "HalfNormal", "Independent", "IndependentTransform", "InverseGamma",
+           "Kumaraswamy", "LKJCholesky", "Laplace", "LogNormal", "LogisticNormal",
+           "LowRankMultivariateNormal", "LowerCholeskyTransform", "MixtureSameFamily",
+           "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal",
+           "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "Poisson",
+           "PositiveDefiniteTransform", "PowerTransform", "RelaxedBernoulli",
+           "RelaxedOneHotCategorical", "ReshapeTransform", "SigmoidTransform",
+           "SoftmaxTransform", "SoftplusTransform", "StackTransform", "StickBreakingTransform",
+           "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform",
+           "VonMises", "Weibull", "Wishart", "biject_to", "constraints", "identity_transform",
+           "kl_divergence", "register_kl", "transform_to", "transforms"]
 
 
 def __getattr__(name):

@@ -1,6 +1,7 @@
-"""Poisson, Binomial, Geometric and Multinomial: torch's formulas, and samples drawn with
-torch's samplers (torch.poisson, ATen's BTRS/inversion binomial, uniform_ for Geometric,
-multinomial for Multinomial) so that seeded programs get torch's numbers."""
+"""Poisson, Binomial, Geometric, Multinomial and NegativeBinomial: torch's formulas, and
+samples drawn with torch's samplers (torch.poisson, ATen's BTRS/inversion binomial, uniform_
+for Geometric, multinomial for Multinomial, Poisson of Gamma for NegativeBinomial) so that
+seeded programs get torch's numbers."""
 from __future__ import annotations
 
 import math
@@ -319,3 +320,86 @@ class Multinomial(Distribution):
         logits[(value == 0) & (logits == -math.inf)] = 0
         log_powers = (logits * value).sum(-1)
         return log_factorial_n - log_factorial_xs + log_powers
+
+
+class NegativeBinomial(Distribution):
+    """The number of successes before total_count failures, each trial failing with
+    probability 1 - probs; sampled as Poisson(Gamma(total_count, exp(-logits))) (see
+    torch.distributions.NegativeBinomial)."""
+    arg_constraints = {"total_count": constraints.greater_than_eq(0),
+                       "probs": constraints.half_open_interval(0.0, 1.0),
+                       "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            self.total_count, self.probs = broadcast_all(total_count, probs)
+            self.total_count = self.total_count.type_as(self.probs)
+        else:
+            self.total_count, self.logits = broadcast_all(total_count, logits)
+            self.total_count = self.total_count.type_as(self.logits)
+        self._param = self.probs if probs is not None else self.logits
+        super().__init__(self._param.size(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(NegativeBinomial, _instance)
+        batch_shape = _e.Size(batch_shape)
+        new.total_count = self.total_count.expand(batch_shape)
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(batch_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(batch_shape)
+            new._param = new.logits
+        super(NegativeBinomial, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def mean(self):
+        return self.total_count * _e.exp(self.logits)
+
+    @property
+    def mode(self):
+        return ((self.total_count - 1) * self.logits.exp()).floor().clamp(min=0.0)
+
+    @property
+    def variance(self):
+        return self.mean / _e.sigmoid(-self.logits)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+    @lazy_property
+    def _gamma(self):
+        from .gamma import Gamma
+        return Gamma(concentration=self.total_count, rate=_e.exp(-self.logits),
+                     validate_args=False)
+
+    def sample(self, sample_shape=()):
+        with _e.no_grad():
+            rate = self._gamma.sample(sample_shape=sample_shape)
+            return _e.poisson(rate)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        logsigmoid = _e.nn.functional.logsigmoid
+        log_unnormalized_prob = (self.total_count * logsigmoid(-self.logits)
+                                 + value * logsigmoid(self.logits))
+        log_normalization = (-_e.lgamma(self.total_count + value) + _e.lgamma(1.0 + value)
+                             + _e.lgamma(self.total_count))
+        # total_count + value == 0 is a point mass at 0: log-normalizer 0, not lgamma(0)
+        log_normalization = log_normalization.masked_fill(self.total_count + value == 0.0, 0.0)
+        return log_unnormalized_prob - log_normalization

@@ -66,7 +66,7 @@ class Distribution:
 
     @property
     def mean(self):
-        raise NotImplementedError(f"{self.__class__} does not implement mean")
+        raise NotImplementedError
 
     @property
     def mode(self):
@@ -74,7 +74,7 @@ class Distribution:
 
     @property
     def variance(self):
-        raise NotImplementedError(f"{self.__class__} does not implement variance")
+        raise NotImplementedError
 
     @property
     def stddev(self):
@@ -97,6 +97,9 @@ class Distribution:
         raise NotImplementedError
 
     def icdf(self, value):
+        raise NotImplementedError
+
+    def enumerate_support(self, expand=True):
         raise NotImplementedError
 
     def entropy(self):
@@ -131,8 +134,8 @@ class Distribution:
 
     def __repr__(self):
         names = [k for k in self.arg_constraints if k in self.__dict__]
-        args = ", ".join(f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else self.__dict__[p].size()}"
-                         for p in names)
+        vals = [self.__dict__[p] for p in names]
+        args = ", ".join(f"{p}: {v if v.numel() == 1 else v.size()}" for p, v in zip(names, vals))
         return self.__class__.__name__ + "(" + args + ")"
 
 

@@ -36,7 +36,7 @@ def _infinite_like(tensor):
 
 
 def _x_log_x(tensor):
-    return tensor * tensor.log()
+    return _e.special.xlogy(tensor, tensor)
 
 
 def _batch_trace_XXT(bmat):

@@ -8,33 +8,7 @@ from . import constraints
 from .basic import Categorical
 from .distribution import Distribution
 
-
-class MixtureSameFamilyConstraint(constraints.Constraint):
-    """The component support checked with the mixture dim added back, all over it."""
-
-    def __init__(self, base_constraint):
-        if not isinstance(base_constraint, constraints.Constraint):
-            raise AssertionError("base_constraint must be a Constraint, got "
-                                 f"{type(base_constraint).__name__}")
-        self.base_constraint = base_constraint
-
-    @property
-    def is_discrete(self):
-        return self.base_constraint.is_discrete
-
-    @property
-    def event_dim(self):
-        return self.base_constraint.event_dim
-
-    def check(self, value):
-        result = self.base_constraint.check(value.unsqueeze(-1 - self.event_dim))
-        if value.dim() < self.event_dim:
-            raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {value.dim()}")
-        keep = value.dim() - self.event_dim
-        return result.reshape(tuple(result.shape[:keep]) + (-1,)).all(-1)
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}({self.base_constraint!r})"
+MixtureSameFamilyConstraint = constraints.MixtureSameFamilyConstraint
 
 
 class MixtureSameFamily(Distribution):

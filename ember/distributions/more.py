@@ -1,11 +1,13 @@
-"""Exponential, Laplace, OneHotCategorical, Independent and MultivariateNormal, as torch defines them (samples drawn
-with torch's fills: exponential_, uniform_, multinomial)."""
+"""Exponential, Laplace, OneHotCategorical (and its straight-through variant), Independent and
+MultivariateNormal, as torch defines them (samples drawn with torch's fills: exponential_,
+uniform_, multinomial)."""
 from __future__ import annotations
 
 import math
 import numbers
 
 import ember as _e
+
 from . import constraints
 from .basic import Categorical
 from .distribution import Distribution, _LocScale
@@ -180,6 +182,17 @@ class OneHotCategorical(Distribution):
         values = _e.eye(n, dtype=self._param.dtype)
         values = values.view((n,) + (1,) * len(self.batch_shape) + (n,))
         return values.expand((n,) + tuple(self.batch_shape) + (n,)) if expand else values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical whose rsample passes gradients straight through to probs (Bengio et
+    al. 2013) (see torch.distributions.OneHotCategoricalStraightThrough)."""
+    has_rsample = True
+
+    def rsample(self, sample_shape=()):
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())
 
 
 def _sum_rightmost(value, dim):

@@ -425,8 +425,11 @@ def index_fill(input, dim, index, value):
 
 
 class IndexPut(Op):
-    def forward(self, x, values, key=(), accumulate=False):
+    def forward(self, x, values, key=(), accumulate=False, index_tensors=()):
         self.key, self.accumulate = key, accumulate
+        # the key's arrays are the index tensors' own: torch saves those tensors, so writing
+        # to one before backward is the usual "modified by an inplace operation" error
+        self.guard = [(t, t._ver[0] if t._ver else 0) for t in index_tensors]
         self.vshape = getattr(values, "shape", ())
         out = x.copy()
         if accumulate:
@@ -443,6 +446,22 @@ class IndexPut(Op):
         return out
 
     def backward(self, grad):
+        for t, v in self.guard:
+            cur = t._ver[0] if t._ver else 0
+            if cur != v:
+                # torch names a saved bool mask by its backend type (CPUBoolType), an integer
+                # index by its legacy name (torch.LongTensor)
+                from .._tensor import legacy_type_name
+                name = legacy_type_name(t)
+                if t._data.dtype == np.bool_:
+                    name = ("CUDA" if ".cuda." in name else "CPU") + "BoolType"
+                shape = ", ".join(str(n) for n in t._data.shape)
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: [{name} [{shape}]] is at version {cur}; "
+                    f"expected version {v} instead. Hint: enable anomaly detection to find the "
+                    "operation that failed to compute its gradient, with "
+                    "torch.autograd.set_detect_anomaly(True, check_nan=False).")
         nx, nv = self.needs_input_grad
         gx = gv = None
         if nx:

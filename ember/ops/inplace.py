@@ -375,7 +375,8 @@ def inplace_setitem(self, key, value):
     _check_bounds(k, self._data.shape)
     if value._data.dtype != self._data.dtype:
         value = value.to(self.dtype)
-    inplace_apply(self, lambda t, v: IndexPut.apply(t, v, key=k), value)
+    guard = tuple(x for x in (key if isinstance(key, tuple) else (key,)) if isinstance(x, Tensor))
+    inplace_apply(self, lambda t, v: IndexPut.apply(t, v, key=k, index_tensors=guard), value)
 
 
 def copy_into_out(out, r):

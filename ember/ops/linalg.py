@@ -830,7 +830,8 @@ class Solve(Op):
     def forward(self, a, b, left=True):
         _check_square(a, "linalg.solve")
         self.save_inputs(0)
-        self.vec = b.ndim == 1 or (b.ndim == a.ndim - 1)
+        # torch reads b as a batch of vectors only when its shape is exactly a.shape[:-1]
+        self.vec = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
         bb = b[..., None] if self.vec else b
         try:
             x = _xp(a).linalg.solve(a, bb)

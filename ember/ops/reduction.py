@@ -727,6 +727,16 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 
 # ---- scans -------------------------------------------------------------------------------
 
+def _cum_acc(dt):
+    """The accumulator dtype of torch's CPU cumsum/cumprod (at::acc_type): double for float,
+    complex<double> for complex<float>; None where it is the dtype itself."""
+    if dt == np.float32:
+        return np.float64
+    if dt == np.complex64:
+        return np.complex128
+    return None   # float16/bfloat16 already run in float32 (opmath)
+
+
 @opmath
 class Cumsum(Op):
     def forward(self, x, dim=0, dtype=None):
@@ -737,6 +747,9 @@ class Cumsum(Op):
             x = x.astype(np.int64)
         if x.ndim == 0:
             return x.copy()
+        acc = None if getattr(self, "_lowp", None) else _cum_acc(x.dtype)
+        if acc is not None:   # torch's CPU scan carries a wider accumulator (acc_type)
+            return _xp(x).cumsum(x, axis=d, dtype=acc).astype(x.dtype)
         return _xp(x).cumsum(x, axis=d)
 
     def backward(self, grad):
@@ -761,6 +774,9 @@ class Cumprod(Op):
         self.save_outputs(0)
         if x.ndim == 0:
             return x.copy()
+        acc = None if getattr(self, "_lowp", None) else _cum_acc(x.dtype)
+        if acc is not None:
+            return _xp(x).cumprod(x, axis=d, dtype=acc).astype(x.dtype)
         return _xp(x).cumprod(x, axis=d)
 
     def backward(self, grad):

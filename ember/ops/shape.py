@@ -456,7 +456,8 @@ def broadcast_tensors(*tensors):
         except ValueError:
             # torch reports the pair as tensor a (the shape so far) and tensor b
             broadcast_error(shape, t._data.shape)
-    return tuple(expand(t, shape) for t in tensors)
+    # torch hands back a tensor that already has the shape itself (no ExpandBackward0 node)
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
 
 
 class Repeat(Op):
