@@ -151,12 +151,9 @@ def set_default_tensor_type(t):
     set_default_dtype(float64 if "Double" in name else float32)
 
 
-def use_deterministic_algorithms(mode, *, warn_only=False):
-    pass
-
-
-def are_deterministic_algorithms_enabled():
-    return False
+from ._deterministic import (use_deterministic_algorithms, are_deterministic_algorithms_enabled,
+                             is_deterministic_algorithms_warn_only_enabled,
+                             set_deterministic_debug_mode, get_deterministic_debug_mode)
 
 
 def get_num_threads():

@@ -18,6 +18,8 @@ from ._device import device as _device_cls, as_device, cpu as _CPU
 from ._size import Size
 from ._tensor import Tensor, _wrap
 from .backend import module_for, to_device
+from .backend._meta import MetaArray
+from ._deterministic import fill_uninitialized
 
 _default_device = [None]
 
@@ -34,9 +36,23 @@ def _dev(device):
     d = as_device(device) if device is not None else _default_device[0]
     if d is not None and d.type == "cuda" and d.index is None:
         d = _device_cls("cuda", 0)
-    if d is not None and d.type not in ("cpu", "cuda"):
+    if d is not None and d.type not in ("cpu", "cuda", "meta"):
         module_for(d)  # raises the right error
     return d
+
+
+def _is_meta(device):
+    """True when a factory call lands on 'meta' (explicitly or by the default device): the
+    result then has a shape and dtype but no data, and random factories draw nothing."""
+    d = _dev(device)
+    return d is not None and d.type == "meta"
+
+
+def _meta_result(shape, npdt, requires_grad):
+    t = _wrap(MetaArray(shape, npdt))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def _pin(pin_memory):
@@ -51,7 +67,7 @@ def _pin(pin_memory):
 
 def _finish(arr, device, requires_grad, dtype=None):
     d = _dev(device)
-    if d is not None and d.type == "cuda":
+    if d is not None and d.type != "cpu":
         arr = to_device(arr, d)
     t = _wrap(arr)
     if requires_grad:
@@ -356,9 +372,11 @@ def _filled(fill, size, kw, name):
     shape = _shape_arg(size)
     dt = _dt(dtype)
     d = _dev(device)
+    if d is not None and d.type == "meta" and out is None:
+        return _meta_result(shape, dt.np, rg)
     xp = np if d is None or d.type == "cpu" else module_for(d)
     if fill is None:
-        arr = xp.empty(shape, dt.np)
+        arr = fill_uninitialized(xp.empty(shape, dt.np))
     elif fill == 0:
         arr = xp.zeros(shape, dt.np)
     else:
@@ -439,8 +457,8 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=No
     t = empty(input._data.shape, dtype=dt, device=dev, requires_grad=requires_grad)
     if _mf.needs_layout(input._data, memory_format):
         d = t._data
-        t._data = _mf.empty_strided(_mf._xp(d), d.shape,
-                                    _mf.like_strides(input._data, memory_format), d.dtype)
+        t._data = fill_uninitialized(_mf.empty_strided(
+            _mf._xp(d), d.shape, _mf.like_strides(input._data, memory_format), d.dtype))
     return t
 
 
@@ -458,7 +476,7 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False,
     dt = _dt(dtype)
     size, stride = tuple(size), tuple(stride)
     n = 1 + sum((s - 1) * st for s, st in zip(size, stride)) if all(size) else 0
-    buf = np.empty(max(n, 0), dt.np)
+    buf = fill_uninitialized(np.empty(max(n, 0), dt.np))
     arr = np.lib.stride_tricks.as_strided(buf, size, tuple(s * dt.itemsize for s in stride))
     return _finish(arr, device, requires_grad)
 
@@ -596,11 +614,13 @@ def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad
          layout=None, pin_memory=False, **kw):
     """Uniform [0, 1) samples, identical to torch's CPU generator (see torch.rand)."""
     _pin(pin_memory)
-    _dev(device)  # a bad device fails before any number is drawn, as in torch
+    meta = _is_meta(device)  # a bad device fails before any number is drawn, as in torch
     shape = _size_kw(size, kw)
     if out is not None and dtype is None:
         dtype = out.dtype
     dt = _float_dt(dtype, "check_uniform_bounds")
+    if meta and out is None:
+        return _meta_result(shape, dt.np, requires_grad)
     arr = R.uniform(_gen(generator), shape, dt.np)
     return _random_out(arr, out, device, requires_grad)
 
@@ -609,11 +629,13 @@ def randn(*size, generator=None, out=None, dtype=None, device=None, requires_gra
           layout=None, pin_memory=False, **kw):
     """Standard normal samples, identical to torch's CPU generator (see torch.randn)."""
     _pin(pin_memory)
-    _dev(device)  # a bad device fails before any number is drawn, as in torch
+    meta = _is_meta(device)  # a bad device fails before any number is drawn, as in torch
     shape = _size_kw(size, kw)
     if out is not None and dtype is None:
         dtype = out.dtype
     dt = _float_dt(dtype, "normal_kernel_cpu")
+    if meta and out is None:
+        return _meta_result(shape, dt.np, requires_grad)
     arr = R.normal(_gen(generator), shape, dt.np)
     return _random_out(arr, out, device, requires_grad)
 
@@ -622,7 +644,7 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, device=None,
             requires_grad=False, layout=None, pin_memory=False, low=None, high=None):
     """Integers in [low, high) (see torch.randint): randint(high, size) or (low, high, size)."""
     _pin(pin_memory)
-    _dev(device)  # a bad device fails before any number is drawn, as in torch
+    meta = _is_meta(device)  # a bad device fails before any number is drawn, as in torch
     args = list(args)
     if size is None:
         if args and isinstance(args[-1], (tuple, list, Size)):
@@ -642,6 +664,8 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, device=None,
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")
     dt = dtype or D.int64
+    if meta and out is None:
+        return _meta_result(_shape_arg((size,)), dt.np, requires_grad)
     arr = R.randint(_gen(generator), low, high, _shape_arg((size,)), dt.np)
     return _random_out(arr, out, device, requires_grad)
 
@@ -650,10 +674,12 @@ def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_g
              layout=None, pin_memory=False):
     """A random permutation of 0..n-1, identical to torch's CPU generator."""
     _pin(pin_memory)
-    _dev(device)  # a bad device fails before any number is drawn, as in torch
+    meta = _is_meta(device)  # a bad device fails before any number is drawn, as in torch
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     dt = dtype or D.int64
+    if meta and out is None:
+        return _meta_result((int(n),), dt.np, requires_grad)
     arr = R.randperm(_gen(generator), int(n), dt.np)
     return _random_out(arr, out, device, requires_grad)
 
@@ -695,7 +721,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
            requires_grad=False, layout=None, pin_memory=False):
     """Normal samples with tensor or number mean/std (see torch.normal)."""
     _pin(pin_memory)
-    _dev(device)  # a bad device fails before any number is drawn, as in torch
+    if device is None:
+        device = _CPU  # torch.normal is not among the factories that follow the default device
+    meta = _is_meta(device)  # a bad device fails before any number is drawn, as in torch
     g = _gen(generator)
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
@@ -703,6 +731,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             raise TypeError("normal() received an invalid combination of arguments - got "
                             "(float, float), but expected (..., tuple of ints size, ...)")
         dt = _float_dt(dtype, "normal_kernel_cpu")
+        if meta and out is None:
+            return _meta_result(_shape_arg((size,)), dt.np, requires_grad)
         arr = R.normal(g, _shape_arg((size,)), dt.np, float(mean), float(std))
         return _random_out(arr, out, device, requires_grad)
     m = mean._data if mt else float(mean)

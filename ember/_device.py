@@ -68,13 +68,19 @@ class device:
         return (device, (self.type, self.index))
 
     def __enter__(self):
+        # `with torch.device(d):` makes d the default for factory functions until exit;
+        # the previous default is kept on a stack so contexts nest
         from . import _creation
-        self._prev = _creation.get_default_device()
+        _context_stack.append(_creation._default_device[0])
         _creation.set_default_device(self)
         return self
 
     def __exit__(self, *exc):
-        return None
+        from . import _creation
+        _creation._default_device[0] = _context_stack.pop()
+
+
+_context_stack = []
 
 
 def _parse(s):

@@ -302,6 +302,7 @@ def _reshape_inplace(self, r):
 
 def _resize_(self, *sizes):
     import numpy as np
+    from ._deterministic import fill_uninitialized
     shape = S._shape_args(sizes)
     a = self._data
     n = int(np.prod(shape))
@@ -313,5 +314,6 @@ def _resize_(self, *sizes):
         flat = a.reshape(-1)
         k = min(n, a.size)
         new.reshape(-1)[:k] = flat[:k]
+        fill_uninitialized(new.reshape(-1)[k:])  # the grown part, as torch's deterministic mode
         self._data = new
     return self

@@ -15,6 +15,14 @@ class MetaComputeError(NotImplementedError, AttributeError):
     of array attributes answer False)."""
 
 
+class _MetaFlags:
+    __slots__ = ("c_contiguous", "f_contiguous")
+    writeable = True
+
+    def __init__(self, c, f):
+        self.c_contiguous, self.f_contiguous = c, f
+
+
 class MetaArray:
     """Stands where a tensor's ndarray would: shape and dtype, no storage."""
     __slots__ = ("shape", "dtype")
@@ -35,6 +43,12 @@ class MetaArray:
             out.append(step)
             step *= max(n, 1)
         return tuple(reversed(out))
+
+    @property
+    def flags(self):
+        # layout checks (memory format, empty_like) see a C-contiguous tensor, as torch's
+        # meta tensors made by factories are
+        return _MetaFlags(True, self.ndim < 2 or self.size <= 1)
 
     def astype(self, dtype, copy=True):
         return MetaArray(self.shape, dtype)

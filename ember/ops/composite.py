@@ -393,6 +393,9 @@ def fill_diagonal_(input, fill_value, wrap=False):
 
 def put_(input, index, source, accumulate=False):
     from .inplace import inplace_apply
+    if not accumulate:  # which of several writes to one index lands is unspecified in torch
+        from .._deterministic import alert_not_deterministic
+        alert_not_deterministic("put_")
     from .indexing import index_put
 
     def f(t, src):

@@ -17,6 +17,7 @@ from .._tensor import Tensor, _wrap, _addr
 from ..autograd.grad_mode import GRAD
 from ..autograd.op import Op, _seq, DUAL as _DUAL
 from ..backend import array_module
+from ..backend._meta import MetaArray
 
 ndarray = np.ndarray
 
@@ -275,6 +276,10 @@ def copy_(self, src, non_blocking=False):
         s = to_device(s, self.device)
         src = _wrap(s) if not src._rg else src.to(self.device)
     check_inplace(self)
+    if type(self._data) is MetaArray:
+        # a meta destination stores nothing: torch only checks that the shapes broadcast
+        _copy_shape_check(self._data.shape, s.shape)
+        return self
     if not _track(self, (src,)) and not _DUAL[0]:    # (forward AD: Copy carries tangents)
         d = self._data
         try:
@@ -282,11 +287,24 @@ def copy_(self, src, non_blocking=False):
         except ValueError:
             if not d.flags.writeable:
                 raise RuntimeError(_OVERLAP_MSG) from None
-            from ._broadcast import broadcast_error
-            broadcast_error(d.shape, s.shape)
+            _copy_shape_check(d.shape, s.shape)
+            raise
         self._bump()
         return self
     return inplace_apply(self, lambda t, u: Copy.apply(t, u), src)
+
+
+def _copy_shape_check(dst, src):
+    """torch's error when src cannot be copied into a tensor of shape dst."""
+    from ._broadcast import broadcast_error
+    n = max(len(dst), len(src))
+    a, b = (1,) * (n - len(dst)) + tuple(dst), (1,) * (n - len(src)) + tuple(src)
+    if any(x != y and x != 1 and y != 1 for x, y in zip(a, b)):
+        broadcast_error(dst, src)
+    out = tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
+    if out != tuple(dst):
+        raise RuntimeError(f"output with shape {list(dst)} doesn't match the broadcast shape "
+                           f"{list(out)}")
 
 
 class Fill(Op):
@@ -307,6 +325,8 @@ def fill_(self, value):
                                f"{value._data.ndim} dimensions.")
         return copy_(self, value.expand(self._data.shape))
     check_inplace(self)
+    if type(self._data) is MetaArray:
+        return self  # a meta tensor has no values to set
     if _track(self, ()) or _DUAL[0]:
         return inplace_apply(self, lambda t: Fill.apply(t, value=value))
     d = self._data

@@ -3,10 +3,13 @@ ember._random's torch-identical streams. They overwrite data, so they have no gr
 torch, they are allowed on leaves that require grad only under no_grad."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import _random as R
 from .._tensor import Tensor
+from ..backend._meta import MetaArray
 from .inplace import check_inplace
 
 
@@ -113,6 +116,22 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     return _fill(self, R.log_normal(_gen(generator), _fresh_shape(self), self._data.dtype,
                                     float(mean), float(std)))
+
+
+def _skip_meta(fill):
+    """torch's fills on a meta tensor store nothing and draw no numbers (the generator's
+    state is unchanged, so later draws match a run without the meta tensors)."""
+    @functools.wraps(fill)
+    def wrapper(self, *args, **kwargs):
+        if type(self._data) is MetaArray:
+            return self
+        return fill(self, *args, **kwargs)
+    return wrapper
+
+
+uniform_, normal_, bernoulli_, random_, exponential_, geometric_, cauchy_, log_normal_ = map(
+    _skip_meta, (uniform_, normal_, bernoulli_, random_, exponential_, geometric_, cauchy_,
+                 log_normal_))
 
 
 def multinomial(self, num_samples, replacement=False, *, generator=None):

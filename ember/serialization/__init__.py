@@ -156,7 +156,9 @@ def _cuda_deserialize(obj, location):
 
 
 def _other_deserialize(obj, location):
-    for name in ("mps", "meta", "xpu", "hpu", "mtia"):
+    if location == "meta":
+        return obj.to("meta")  # shapes and dtypes only: the bytes read are dropped
+    for name in ("mps", "xpu", "hpu", "mtia"):
         if location.startswith(name):
             raise NotImplementedError(f"ember has no '{name}' device: load this checkpoint with "
                                       "map_location='cpu'")

@@ -18,6 +18,7 @@ from .. import _dtype as D
 from .._device import device as _device
 from .._size import Size
 from .._tensor import Tensor
+from ..backend._meta import MetaArray
 
 # torch's legacy storage class per dtype (torch.storage._dtype_to_storage_type_map)
 STORAGE_NAMES = {
@@ -61,6 +62,7 @@ REBUILD_V2 = torch_global("torch._utils", "_rebuild_tensor_v2")
 REBUILD_PARAM = torch_global("torch._utils", "_rebuild_parameter")
 REBUILD_PARAM_STATE = torch_global("torch._utils", "_rebuild_parameter_with_state")
 REBUILD_FROM_TYPE = torch_global("torch._tensor", "_rebuild_from_type_v2")
+REBUILD_META = torch_global("torch._utils", "_rebuild_meta_tensor_no_storage")
 TORCH_TENSOR = torch_global("torch", "Tensor")
 TORCH_SIZE = torch_global("torch", "Size")
 TORCH_DEVICE = torch_global("torch", "device")
@@ -253,11 +255,16 @@ class TorchPickler(pickle._Pickler):
             return (REBUILD_PARAM, (data, bool(t._rg), OrderedDict()))
         if lazy is not None and issubclass(cls, lazy):
             return NotImplemented
-        args = self._tensor_args(t)
+        if type(t._data) is MetaArray:
+            # a meta tensor has no bytes: torch records only dtype, size, stride, requires_grad
+            rebuild = REBUILD_META
+            args = (t.dtype, tuple(t._data.shape), tuple(t.stride()), bool(t._rg))
+        else:
+            rebuild, args = REBUILD_V2, self._tensor_args(t)
         state = _state_of(t)
         if cls is Tensor and not state:
-            return (REBUILD_V2, args)
-        return (REBUILD_FROM_TYPE, (REBUILD_V2, TORCH_TENSOR if cls is Tensor else cls, args,
+            return (rebuild, args)
+        return (REBUILD_FROM_TYPE, (rebuild, TORCH_TENSOR if cls is Tensor else cls, args,
                                     state))
 
 

@@ -20,6 +20,7 @@ from .. import _dtype as D
 from .._device import device as _device
 from .._size import Size
 from .._tensor import Tensor, _wrap
+from ..backend._meta import MetaArray
 from ._pickler import STORAGE_NAMES
 
 # ---- storages ------------------------------------------------------------------------------
@@ -41,7 +42,7 @@ class UntypedStorage:
 
     @property
     def is_cuda(self):
-        return type(self._array) is not np.ndarray
+        return self.device.type == "cuda"
 
     def nbytes(self):
         return int(self._array.size)
@@ -263,6 +264,8 @@ def _strided(storage, storage_offset, size, stride, dtype):
     size, stride = tuple(size), tuple(stride)
     if need > buf.size:
         raise RuntimeError("Trying to resize storage that is not resizable")
+    if type(buf) is MetaArray:  # map_location='meta': the tensor keeps shape and dtype only
+        return MetaArray(size, dtype.np)
     if not need:
         for n in size:
             if n < 0:
@@ -379,6 +382,12 @@ def _rebuild_device_tensor_from_cpu_tensor(data, dtype, device, requires_grad):
     return t
 
 
+def _rebuild_meta_tensor_no_storage(dtype, size, stride, requires_grad):
+    """torch._utils._rebuild_meta_tensor_no_storage: a meta tensor (no bytes were saved)."""
+    return _set_requires_grad(_wrap(MetaArray(tuple(size), _check_dtype(dtype).np)),
+                              requires_grad)
+
+
 def _rebuild_device_tensor_from_numpy(data, dtype, device, requires_grad):
     """torch._utils._rebuild_device_tensor_from_numpy."""
     from .._creation import from_numpy
@@ -477,8 +486,7 @@ def allowed_globals():
            "_rebuild_nested_tensor": _Unsupported("nested tensors (_rebuild_nested_tensor)"),
            "_rebuild_wrapper_subclass": _Unsupported("tensor wrapper subclasses "
                                                      "(_rebuild_wrapper_subclass)"),
-           "_rebuild_meta_tensor_no_storage": _Unsupported("the meta device "
-                                                           "(_rebuild_meta_tensor_no_storage)")}
+           "_rebuild_meta_tensor_no_storage": _rebuild_meta_tensor_no_storage}
     for k, v in fns.items():
         rc[f"torch._utils.{k}"] = v
     del ember

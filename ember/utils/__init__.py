@@ -6,7 +6,7 @@ Subpackages load on first attribute access, so `import ember.utils` stays cheap 
 import importlib as _importlib
 
 _SUBMODULES = {"data", "tensorboard", "checkpoint", "hooks", "benchmark", "model_zoo",
-               "cpp_extension", "dlpack", "mobile_optimizer", "bottleneck"}
+               "cpp_extension", "dlpack", "mobile_optimizer", "bottleneck", "deterministic"}
 
 
 def __getattr__(name):
