@@ -296,6 +296,20 @@ class Tensor:
             fn._hk = True
         return _op._Handle(th.setdefault(self._out_nr, {}), hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs after a gradient is accumulated into this leaf's .grad; see
+        torch.Tensor.register_post_accumulate_grad_hook."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        from .autograd.engine import PostAccumulateGradHook
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = {}
+        return _op._Handle(hooks, PostAccumulateGradHook(hook))
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         _engine_backward(self, None if gradient is None else (gradient,), retain_graph,
                          create_graph, inputs=inputs)
@@ -343,7 +357,7 @@ class Tensor:
 
     # ---- conversion ----
     def numpy(self, *, force=False):
-        if self._rg and not force:
+        if self._rg and not force and GRAD[0]:   # torch allows it under no_grad
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         a = self._data

@@ -178,14 +178,36 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
+class PostAccumulateGradHook:
+    """A Tensor.register_post_accumulate_grad_hook hook, kept among the leaf's tensor hooks
+    (so the engine takes the hooked accumulation path) but run after .grad is updated."""
+    __slots__ = ("fn",)
+    __torch_unserializable__ = True   # torch does not warn about these when pickling
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
 def _accumulate_into(var, g, create_graph):
-    """AccumulateGrad's work: hooks, then .grad = g (a copy) or .grad += g."""
+    """AccumulateGrad's work: hooks, then .grad = g (a copy) or .grad += g, then post hooks."""
     hooks = getattr(var, "_hooks", None)
+    post = False
     if hooks:
         for h in list(hooks.values()):
+            if h.__class__ is PostAccumulateGradHook:
+                post = True
+                continue
             r = h(g)
             if r is not None:
                 g = r
+    _accumulate_grad(var, g, create_graph)
+    if post:
+        for h in list(hooks.values()):
+            if h.__class__ is PostAccumulateGradHook:
+                h.fn(var)
+
+
+def _accumulate_grad(var, g, create_graph):
     old = getattr(var, "_grad", None)
     if old is None:
         if create_graph:
@@ -328,6 +350,7 @@ def _run(roots, retain_graph, create_graph, capture, accumulate):
                 res = node.vjp(buf)
                 if not retain_graph:
                     node._saved = node._saved_out = None
+                    node._released = True   # grad_fn._saved_* now report the freed error
                 nf = node.next_functions
                 if res.__class__ is ndarray and (len(nf) == 1 or len(nf) == 2 and
                                                   nf[1][0] is None):
@@ -511,6 +534,8 @@ def _run_leaf(node, buf, accumulate, create_graph, prof, cap_at, captured):
     if cap_at is not None and node in cap_at:
         if not accumulate:
             for h in list((getattr(var, "_hooks", None) or {}).values()):
+                if h.__class__ is PostAccumulateGradHook:
+                    continue   # nothing is accumulated: post-accumulate hooks do not run
                 r = h(buf)
                 if r is not None:
                     buf = r

@@ -26,6 +26,10 @@ __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"
            "InplaceFunction", "FunctionMeta"]
 
 _new = object.__new__
+# the torch.func levels open around the running code, innermost last ("grad", "jvp", "vmap");
+# ember/func pushes them while it runs the transformed function
+TRANSFORMS: list = []
+_FUNC_DOCS = "For more details, please see https://pytorch.org/docs/main/notes/extending.func.html"
 
 
 def _T():
@@ -259,7 +263,36 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
             bound = inspect.signature(cls.forward).bind(*args, **kwargs)
             bound.apply_defaults()
             args, kwargs = bound.args, bound.kwargs
+        if TRANSFORMS:
+            _check_transforms(cls, setup, args)
         return _apply(cls, setup, args, kwargs)
+
+
+def _check_transforms(cls, setup, args):
+    """What torch's custom_function_call demands of a Function run under torch.func levels."""
+    if not setup:
+        raise RuntimeError("In order to use an autograd.Function with functorch transforms "
+                           "(vmap, grad, jvp, jacrev, ...), it must override the setup_context "
+                           f"staticmethod. {_FUNC_DOCS}")
+    if "vmap" in TRANSFORMS:
+        # ember's vmap runs the function per batch element, so a vmap staticmethod is not
+        # called; torch still insists that the Function declares how it batches
+        own_rule = cls.vmap is not Function.vmap
+        if cls.generate_vmap_rule and own_rule:
+            raise RuntimeError(
+                f"You tried to vmap over {cls.__name__}, but it has both generate_vmap_rule=True "
+                "and an overridden vmap staticmethod. Please set generate_vmap_rule=False or "
+                "delete the overridden vmap staticmethod to avoid ambiguity. " + _FUNC_DOCS)
+        if not cls.generate_vmap_rule and not own_rule:
+            raise RuntimeError(
+                f"You tried to vmap over {cls.__name__}, but it does not have vmap support. "
+                "Please override and implement the vmap staticmethod or set "
+                f"generate_vmap_rule=True. {_FUNC_DOCS}")
+    if "jvp" in TRANSFORMS and cls.jvp is Function.jvp:
+        Tensor = _T()
+        # a tangent reaches the Function only through inputs that depend on the jvp's primals
+        if any(isinstance(a, Tensor) and a._rg for a in args):
+            Function.jvp(None)
 
 
 def _apply(cls, setup, args, kwargs):
@@ -304,7 +337,13 @@ def _apply(cls, setup, args, kwargs):
     GRAD[0] = False
     try:
         if setup:
-            out = cls.forward(*args, **kwargs)
+            if TRANSFORMS:
+                # torch.func runs forward on the tensors one level down, which do not require
+                # grad (so forward may call .numpy() on them)
+                out = cls.forward(*[a.detach() if isinstance(a, Tensor) else a for a in args],
+                                  **kwargs)
+            else:
+                out = cls.forward(*args, **kwargs)
             cls.setup_context(node, args, out)
         else:
             out = cls.forward(node, *args, **kwargs)

@@ -78,8 +78,12 @@ def promote_arrays(args, arrays, to_float):
         if isinstance(a, Tensor):
             if x.dtype != dt:
                 x = x.astype(dt)
-        elif type(x) is float and dt.kind in "iub":
-            pass  # cannot happen: a float number makes the result floating
+        elif type(x) is int and dt.kind in "iu":
+            # torch casts a Python int to an integer result dtype with wraparound (uint8 and
+            # -3 compute with 253); NumPy would raise OverflowError instead
+            info = np.iinfo(dt)
+            if not info.min <= x <= info.max:
+                x = int(np.array(x, dtype=np.int64).astype(dt))
         out.append(x)
     return out, dt
 
@@ -191,6 +195,14 @@ class Op(Node):
     __slots__ = ("needs_input_grad", "_args", "_saved", "_svers", "_saved_out", "_in_dt",
                  "_out_meta", "_released", "_metadata")
     promote = 0          # 0: none, 1: torch's result type, 2: result type, at least floating
+    # torch's names of the saved inputs, by position in save_inputs (grad_fn._saved_<name>);
+    # None: "self", "other"; saved_scalars maps torch names of saved numbers to attributes
+    saved_names = None
+    saved_scalars = None
+    # per saved input: the input whose gradient needs it (None: always). torch keeps such a
+    # tensor only when that gradient is wanted; ember keeps it anyway (backward may read its
+    # shape) but packs it for saved_tensors_hooks and shows it as _saved_<name> only then
+    saved_for = None
     nondiff_outputs = ()  # indices of outputs that never get a grad_fn (e.g. argmax indices)
     edge_inputs = None   # n: only the first n inputs get edges (torch's non-differentiable tail)
     # Optional `vjp(self, *grad_arrays) -> array | tuple`: the same formula as `backward`, on
@@ -203,6 +215,8 @@ class Op(Node):
         name = cls.__dict__.get("node_name") or cls.__name__ + "Backward0"
         cls.__name__ = cls.__qualname__ = name
         cls._hk = cls.vjp is None
+        _saved_properties(cls, (cls.__dict__.get("saved_names") or ()) +
+                          tuple(cls.__dict__.get("saved_scalars") or ()))
 
     # ---- what forward calls ----
     def save_inputs(self, *idx):
@@ -247,13 +261,13 @@ class Op(Node):
             if v is not None:
                 ver = saved[0]._ver
                 if ver is not None and ver[0] != v:
-                    _raise_modified(saved[0], v, self)
+                    _raise_modified_input(self, 0, saved[0], v)
             return saved
-        for t, v in zip(saved, self._svers):
+        for k, (t, v) in enumerate(zip(saved, self._svers)):
             if v is not None:
                 ver = t._ver
                 if ver is not None and ver[0] != v:
-                    _raise_modified(t, v, self)
+                    _raise_modified_input(self, k, t, v)
         return saved
 
     def saved_outputs(self):
@@ -590,6 +604,34 @@ def _short_name(nm):
     if i > 0 and nm[i + 8:].isdigit() or nm.endswith("Backward"):
         return nm[:i]
     return nm
+
+
+def _saved_properties(cls, names):
+    """grad_fn._saved_<name> / _raw_saved_<name>: torch's views of what a node kept for backward
+    (autograd/_saved_tensors.py), as properties. Not a __getattr__: that would turn off
+    CPython's specialised attribute loads on every node."""
+    def prop(attr):
+        def get(self):
+            from ._saved_tensors import saved_attribute
+            return saved_attribute(self, attr)
+        return property(get)
+    for n in names:
+        for attr in ("_saved_" + n, "_raw_saved_" + n):
+            if attr not in cls.__dict__:
+                setattr(cls, attr, prop(attr))
+
+
+_saved_properties(Op, ("self", "other", "result"))
+
+
+def _raise_modified_input(node, k, t, v):
+    """Saved input k of node was modified in place: torch's error, unless torch would not have
+    kept that tensor at all (it is needed only for a gradient nobody asked for; Op.saved_for),
+    in which case backward reads no more than its shape."""
+    sf = type(node).saved_for
+    if sf is not None and sf[k] is not None and not node.needs_input_grad[sf[k]]:
+        return
+    _raise_modified(t, v, node)
 
 
 def _raise_modified(t, v, node, nr=None, output=False):

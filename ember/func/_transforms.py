@@ -18,6 +18,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.engine import grad as _engine_grad
 from ..autograd.grad_mode import GRAD
+from ..autograd.function import TRANSFORMS
 from ..autograd.op import AccumulateGrad
 from ._pytree import tree_flatten, tree_map, tree_unflatten, treespec_pprint
 
@@ -160,13 +161,17 @@ class _Level:
         new = tree_unflatten(self.leaves, self.spec)
         self.args = new if argnums is None else _replace_args(args, new, argnums)
 
-    def call(self, func, kwargs=None):
+    def call(self, func, kwargs=None, kinds=("grad",)):
+        # kinds: the functorch levels torch would have open around func (jacfwd is vmap over
+        # jvp); custom autograd.Functions check them (autograd/function.py)
         prev = GRAD[0]
         GRAD[0] = True
+        TRANSFORMS.extend(kinds)
         try:
             return func(*self.args, **(kwargs or {}))
         finally:
             GRAD[0] = prev
+            del TRANSFORMS[len(TRANSFORMS) - len(kinds):]
 
     def keep(self, *trees):
         tensors = [t for tree in trees for t in tree_flatten(tree)[0]]
@@ -345,7 +350,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     Jacobian-vector product as a double vjp (no forward-mode AD)."""
     flat_t = _jvp_prepare(primals, tangents, None)
     lv = _Level(primals, None)
-    out = lv.call(func)
+    out = lv.call(func, kinds=("jvp",))
     out, aux = _split_aux(out, has_aux, _JVP)
     if has_aux:
         _check_tensors(aux)
@@ -365,7 +370,7 @@ def linearize(func, *primals):
     """(func(*primals), jvp_fn) with jvp_fn(*tangents) = J(primals) @ tangents; see
     torch.func.linearize (here a double vjp over one recorded forward pass)."""
     lv = _Level(primals, None)
-    out = lv.call(func)
+    out = lv.call(func, kinds=("jvp",))
     flat_out, spec = tree_flatten(out)
     _assert_tensor_outputs(flat_out, "linearize")
     keep = lv.keep(flat_out)
@@ -540,7 +545,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
         lv = _Level(args, argnums)
         # torch pushes the basis through vmap: random ops see vmap's randomness mode
         with _random_mode(randomness):
-            out = lv.call(func)
+            out = lv.call(func, kinds=("vmap", "jvp"))
         out, aux = _split_aux(out, has_aux, _JVP)
         if has_aux:
             _check_tensors(aux)
@@ -592,7 +597,7 @@ def _jacfwd_per_column(func, argnums, has_aux, args):
                         for jj, q in enumerate(flat_p)]
             new = tree_unflatten(tangents, p_spec)
             lv = _Level(args, argnums)
-            out = lv.call(func)
+            out = lv.call(func, kinds=("vmap", "jvp"))
             out, aux = _split_aux(out, has_aux, _JVP)
             flat_out, out_spec = tree_flatten(out)
             _assert_tensor_outputs(flat_out, _JVP)

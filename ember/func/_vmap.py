@@ -17,6 +17,7 @@ import functools
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.function import TRANSFORMS
 from ._pytree import broadcast_to_and_flatten, tree_flatten, tree_unflatten
 
 __all__ = ["vmap"]
@@ -170,7 +171,11 @@ def _vmap_impl(func, in_dims, out_dims, randomness, args, kwargs):
             if state is not None and b:
                 gen.set_state_bytes(state)
             sliced = [a if d is None else _select(a, d, b) for a, d in zip(flat_args, flat_dims)]
-            out = func(*tree_unflatten(sliced, spec), **kwargs)
+            TRANSFORMS.append("vmap")
+            try:
+                out = func(*tree_unflatten(sliced, spec), **kwargs)
+            finally:
+                TRANSFORMS.pop()
             flat_out, o_spec = tree_flatten(out)
             if out_spec is None:
                 out_spec = o_spec

@@ -427,8 +427,8 @@ def _softmax_common(op, input, dim, dtype):
     if input._data.dtype.kind != "f" and not input.is_floating_point():
         kernel = ("softmax" if op is N.Softmax else "log_softmax") + (
             "_lastdim" if d == input._data.ndim - 1 else "")
-        raise NotImplementedError(f'"{kernel}_kernel_impl" not implemented for '
-                                  f"'{_scal(input._data.dtype)}'")
+        from ..ops.elementwise import _no_kernel
+        _no_kernel(f"{kernel}_kernel_impl", input._data.dtype)
     return op.apply(input, dim=d)
 
 
@@ -2124,4 +2124,11 @@ except ImportError as _e:  # only while _functional2.py does not exist yet
 
 from .._missing import module_getattr as _module_getattr  # noqa: E402
 
-__getattr__ = _module_getattr("ember.nn.functional", "torch.nn.functional")
+_missing_getattr = _module_getattr("ember.nn.functional", "torch.nn.functional")
+
+
+def __getattr__(name):
+    if name == "grad":   # torch.nn.functional.grad is the torch.nn.grad module
+        from . import grad
+        return grad
+    return _missing_getattr(name)

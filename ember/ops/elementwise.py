@@ -191,14 +191,35 @@ class Rsub(Op):
         return -grad if self.alpha == 1 else grad * -self.alpha
 
 
+def _wrap_int(s, dt):
+    """A Python int as torch casts it to integer dtype dt (wrapping around; NumPy raises)."""
+    if type(s) is int:
+        info = np.iinfo(dt)
+        if not info.min <= s <= info.max:
+            return int(np.array(s, dtype=np.int64).astype(dt))
+    return s
+
+
 def _is_bool(x):
     return getattr(x, "dtype", None) == _BOOL or type(x) is bool
+
+
+def _sub_bool_error(a, b):
+    """torch refuses subtraction with a bool operand (checked before promotion)."""
+    if _is_bool(a._data if isinstance(a, Tensor) else a) and \
+            _is_bool(b._data if isinstance(b, Tensor) else b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                       "you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                       "instead.")
 
 
 @opmath
 class Mul(Op):
     __slots__ = ("sa", "sb")
     promote = 1
+    saved_for = (1, 0)   # torch keeps self only for other's grad, other only for self's
 
     def forward(self, a, b):
         self.save_inputs(0, 1)
@@ -236,6 +257,7 @@ class Div(Op):
     """True division (always floating)."""
     __slots__ = ("sa", "sb")
     promote = 2
+    saved_for = (1, None)
 
     def forward(self, a, b):
         self.save_inputs(0, 1)
@@ -310,11 +332,12 @@ class Neg(Op):
 @opmath(round_scalars=True)
 class Pow(Op):
     """x ** c with c a number (PowBackward0)."""
+    saved_scalars = {"exponent": "exponent"}
 
     def forward(self, a, exponent=2):
         if a.dtype.kind in "iub" and type(exponent) is float:
             a = a.astype(D.get_default_dtype().np)
-        elif a.dtype.kind in "iu" and exponent < 0:
+        elif a.dtype.kind in "iub" and type(exponent) is int and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         elif a.dtype == _BOOL and type(exponent) is int:
             a = a.astype(np.int64)
@@ -352,15 +375,27 @@ class PowTensor(Op):
     """x ** y with both tensors (PowBackward1)."""
     node_name = "PowBackward1"
     promote = 1
+    saved_names = ("self", "exponent")
 
     def forward(self, a, b):
         self.save_inputs(0, 1)
         self.save_outputs(0)
         self.sa, self.sb = _shape(a), _shape(b)
-        if a.dtype.kind in "iu" and b.dtype.kind in "iu" and np.any(np.asarray(b < 0)):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        xp = _xp(a)
         try:
-            return _xp(a).power(a, b)
+            if a.dtype.kind in "iub":
+                if a.dtype == _BOOL:
+                    _no_kernel("pow", a.dtype)
+                neg = b < 0
+                if neg.any():
+                    # torch's integer pow: a negative exponent gives 1 for base 1, +-1 for
+                    # base -1 (by parity) and 0 otherwise (NumPy raises)
+                    r = xp.power(a, xp.where(neg, 0, b))
+                    one = a.dtype.type(1)
+                    alt = xp.where(a == 1, one, xp.where(
+                        a == -1, xp.where(b % 2 == 0, one, -one), a.dtype.type(0)))
+                    return xp.where(neg, alt, r)
+            return xp.power(a, b)
         except ValueError:
             broadcast_error(self.sa, self.sb)
 

@@ -35,8 +35,16 @@ def _dtname(dt):
     return f(dt)
 
 
+def _no_kernel(kernel, dt):
+    from .elementwise import _no_kernel as f
+    f(kernel, dt)
+
+
 @opmath
 class Mm(Op):
+    saved_names = ("self", "mat2")
+    saved_for = (1, 0)
+
     def forward(self, a, b):
         self.save_inputs(0, 1)
         return a @ b
@@ -71,6 +79,9 @@ def _mm_grad2(grad, a, b):
 
 @opmath
 class Bmm(Op):
+    saved_names = ("self", "mat2")
+    saved_for = (1, 0)
+
     def forward(self, a, b):
         self.save_inputs(0, 1)
         return _xp(a).matmul(a, b)
@@ -90,6 +101,9 @@ class Bmm(Op):
 
 @opmath
 class Mv(Op):
+    saved_names = ("self", "vec")
+    saved_for = (1, 0)
+
     def forward(self, a, v):
         self.save_inputs(0, 1)
         return a @ v
@@ -103,6 +117,9 @@ class Mv(Op):
 
 @opmath
 class Dot(Op):
+    saved_names = ("self", "tensor")
+    saved_for = (1, 0)
+
     def forward(self, a, b):
         self.save_inputs(0, 1)
         return _xp(a).dot(a, b)
@@ -378,6 +395,9 @@ def vdot(input, other):
 @opmath
 class Addmm(Op):
     """beta*input + alpha*(mat1 @ mat2): the Linear layer's op."""
+    saved_names = ("mat1", "mat2")
+    saved_for = (2, 1)
+    saved_scalars = {"alpha": "alpha", "beta": "beta"}
 
     def forward(self, c, a, b, beta=1, alpha=1):
         self.save_inputs(1, 2)
