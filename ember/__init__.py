@@ -199,8 +199,22 @@ _LAZY_ATTRS.update({n: "_torch_ns" for n in (
     "frexp nextafter real imag angle mvlgamma pinverse nuclear_norm cholesky_solve "
     "cholesky_inverse detach get_device is_signed set_warn_always is_warn_always_enabled "
     "get_num_interop_threads set_num_interop_threads set_flush_denormal conj conj_physical "
-    "resolve_conj resolve_neg is_conj is_neg matrix_exp geqrf orgqr").split()})
+    "resolve_conj resolve_neg is_conj is_neg matrix_exp geqrf orgqr spmm").split()})
 _LAZY_ATTRS["GradScaler"] = "amp"
+# ember/ops/sweep2.py's TOP_LEVEL (tests/ops/test_api_sweep2.py checks that they agree)
+SWEEP2_TOP_LEVEL = tuple("""index_reduce gradient histogramdd slice_scatter select_scatter
+    diagonal_scatter as_strided_scatter trapz nonzero_static fill frobenius_norm constant_pad_nd
+    channel_shuffle rms_norm adjoint narrow_copy unsafe_chunk unsafe_split
+    unsafe_split_with_sizes symeig eig lstsq solve matrix_rank lu lu_solve lu_unpack
+    triangular_solve empty_permuted frombuffer from_dlpack cudnn_is_acceptable is_inference
+    is_vulkan_available addmv_ arccosh_ arcsinh_ arctanh_ deg2rad_ rad2deg_ gcd_ lcm_ ldexp_
+    sinc_ xlogy_ conj_physical_ alpha_dropout_ feature_alpha_dropout_ feature_dropout
+    feature_dropout_ rrelu_ alias_copy as_strided_copy detach_copy diagonal_copy expand_copy
+    permute_copy select_copy slice_copy split_copy split_with_sizes_copy squeeze_copy t_copy
+    transpose_copy unbind_copy unfold_copy unsqueeze_copy view_copy view_as_real_copy
+    view_as_complex_copy stft istft as_strided_""".split())
+_LAZY_ATTRS.update({n: "ops.sweep2" for n in SWEEP2_TOP_LEVEL})
+_LAZY_ATTRS.update({n: "ops.special_fns" for n in ("i0", "i0_", "igamma", "igammac")})
 _LAZY_ATTRS.update({n: "ops.weight_norm" for n in ("_weight_norm", "norm_except_dim")})
 _LAZY_ATTRS.update({n: "amp.autocast_mode" for n in (
     "autocast", "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",

@@ -28,8 +28,9 @@ def _rsub(self, other):
 
 
 def _rtruediv(self, other):
-    return E.Div.apply(E._tensor_of(other, self), self) if not isinstance(other, Tensor) else \
-        E.div(other, self)
+    # torch's other / tensor is reciprocal(tensor) * other (MulBackward0 over
+    # ReciprocalBackward0), the reciprocal rounded in the tensor's dtype
+    return E.mul(E.reciprocal(self), other)
 
 
 def _rpow(self, other):
@@ -67,6 +68,8 @@ def _ne(self, other):
 
 
 def _pos(self):
+    if self._data.dtype == bool:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return self
 
 
@@ -191,8 +194,9 @@ def install():
               "dsplit logcumsumexp quantile nanquantile cov corrcoef relu relu_ softmax "
               "log_softmax is_same_size is_nonzero fill_diagonal_ put_ put").split():
         setattr(T, n, getattr(C, n))
-    for n in ("addcmul addcdiv hypot xlogy sinc deg2rad rad2deg copysign heaviside renorm "
-              "logaddexp").split():
+    # (torch has no Tensor.logaddexp_)
+    for n in ("addcmul addcdiv hypot xlogy sinc deg2rad rad2deg copysign heaviside renorm"
+              ).split():
         setattr(T, n + "_", IP.make_inplace(getattr(C, n)))
     for n in ("absolute arccosh arcsinh arctanh arctan2 bitwise_left_shift bitwise_right_shift "
               "greater greater_equal less less_equal not_equal").split():
@@ -267,6 +271,9 @@ def install():
               "logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor "
               "bitwise_not lgamma digamma negative arcsin arccos arctan fix").split():
         setattr(T, n + "_", IP.make_inplace(getattr(E, n)))
+    # clamp_ and float_power_ check the result dtype before computing, with torch's messages
+    T.clamp_ = T.clip_ = E.clamp_
+    T.float_power_ = E.float_power_
     for n in ("eq ne lt le gt ge").split():
         setattr(T, n + "_", IP.make_inplace(lambda s, o, f=getattr(E, n): f(s, o).to(s.dtype)))
     for n in ("cumsum cumprod").split():
@@ -285,10 +292,39 @@ def install():
     T.resize_ = _resize_
     T.resize_as_ = lambda self, other: _resize_(self, *other.shape)
 
+    # the second API sweep's methods (ember/ops/sweep2.py): installed on first use
+    for n in SWEEP2_METHODS:
+        setattr(T, n, _LazySweep2(n))
+
     # random in-place fills
     for n in ("uniform_ normal_ bernoulli_ random_ exponential_ geometric_ cauchy_ "
               "log_normal_ bernoulli multinomial").split():
         setattr(T, n, getattr(RO, n))
+
+
+# the Tensor methods ember/ops/sweep2.install_methods sets (tests/ops/test_api_sweep2.py checks)
+SWEEP2_METHODS = tuple("""apply_ as_strided_ as_strided_scatter cholesky_solve conj_physical_
+    diagonal_scatter eig gcd_ i0 i0_ igamma igamma_ igammac igammac_ index_reduce index_reduce_
+    istft lcm_ ldexp_ lstsq lu lu_solve map2_ map_ mvlgamma_ new_empty_strided nextafter_
+    nonzero_static polygamma_ select_scatter slice_scatter solve stft symeig triangular_solve
+    unsafe_split_with_sizes""".split())
+
+
+class _LazySweep2:
+    """A Tensor method from ember/ops/sweep2.py (about 2,000 lines with special_fns.py) before
+    that module is loaded: the first lookup imports it, which installs the real methods on
+    Tensor. Keeps `import ember` fast."""
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, obj, cls=None):
+        from .ops import sweep2
+        sweep2.install_methods(Tensor)
+        if Tensor.__dict__.get(self.name) is self:
+            raise AttributeError(self.name)
+        return getattr(Tensor if obj is None else obj, self.name)
 
 
 def _reshape_inplace(self, r):

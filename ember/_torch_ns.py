@@ -325,13 +325,12 @@ def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout
 # ---- small math --------------------------------------------------------------------------------
 
 def _int_op(name, kernel, fn, input, other):
-    from .ops.elementwise import _dtname
-    a = input._data if isinstance(input, Tensor) else np.asarray(input)
-    b = other._data if isinstance(other, Tensor) else np.asarray(other)
-    dt = np.result_type(a, b)
+    from .ops import elementwise as E
+    E._check_tensors(name, input, other)
+    dt = E._promoted(input, other)    # torch's promotion names the dtype in its error
     if dt.kind not in "iu":
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtname(dt)}'")
-    return _wrap(np.asarray(fn(a, b)).astype(dt))
+        E._no_kernel(kernel, dt)
+    return _wrap(np.asarray(fn(input._data.astype(dt), other._data.astype(dt))).astype(dt))
 
 
 def gcd(input, other, *, out=None):
@@ -349,7 +348,23 @@ def lcm(input, other, *, out=None):
 def ldexp(input, other, *, out=None):
     """input * 2 ** other (see torch.ldexp), differentiable in input."""
     import ember
+    from .ops import elementwise as E
+    E._check_tensors("ldexp", input, other)
+    x, e = input._data.dtype, other._data.dtype
+    if e == np.bool_ and (x.kind == "f" or x.name == "bfloat16"):
+        E._no_kernel("ldexp_cpu_exp", e)
+    if x.kind == "c" and e == np.float16:
+        raise NotImplementedError("\"pow\" not implemented for 'ComplexHalf'")
+    # torch: the result has input and other's promoted (at least floating) dtype, and the
+    # power 2 ** other is rounded in other's dtype first (float16 exponents give float16 powers)
+    rt = D.result_type(input, other)
+    if not (rt.is_floating_point or rt.is_complex):
+        rt = D.get_default_dtype()
+    if x.kind == "c" and e.kind != "c":   # (a complex input takes the power in its precision)
+        other = other.to(D.float64 if rt == D.complex128 else D.float32)
     r = ember.mul(input, ember.pow(2.0, other))
+    if r.dtype != rt:
+        r = r.to(rt)
     return r if out is None else out.copy_(r)
 
 
@@ -365,7 +380,12 @@ def frexp(input, *, out=None):
 
 def nextafter(input, other, *, out=None):
     """The next float after input towards other (see torch.nextafter)."""
-    r = _wrap(np.nextafter(input._data, other._data if isinstance(other, Tensor) else other))
+    from .ops import elementwise as E
+    E._check_tensors("nextafter", input, other)
+    dt = E._promoted(input, other)
+    if not (dt.kind == "f" or dt.name == "bfloat16"):
+        E._no_kernel("nextafter_cpu", dt)
+    r = _wrap(np.nextafter(input._data.astype(dt), other._data.astype(dt)))
     return r if out is None else out.copy_(r)
 
 
@@ -473,6 +493,12 @@ def set_flush_denormal(mode):
     """ember cannot set the CPU's denormal mode from Python: returns False (unsupported), as
     torch does on CPUs without the flag."""
     return False
+
+
+def spmm(input, mat2):
+    """see torch.spmm: ember has no sparse layout, so both operands are strided and this is
+    torch.mm (which is what torch.spmm computes for strided inputs)."""
+    return input.mm(mat2)
 
 
 def __getattr__(name):

@@ -1,6 +1,6 @@
 """torch.linalg: the linear-algebra namespace (implementations live in ember.ops.linalg)."""
-from .ops.linalg import (det, slogdet, solve, cholesky, eigh, eigvalsh, eig, eigvals, pinv,
-                         matrix_power, matrix_rank, matrix_norm, multi_dot, svdvals,
+from .ops.linalg import (det, slogdet, solve, cholesky, eigh, eigvalsh, eig, eigvals,
+                         matrix_power, matrix_norm, multi_dot, svdvals,
                          solve_triangular, matmul)
 from .ops.linalg import inverse as inv, linalg_svd as svd, linalg_qr as qr, \
     linalg_cross as cross, linalg_norm as norm
@@ -69,4 +69,19 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 from ._missing import module_getattr as _module_getattr  # noqa: E402
 
-__getattr__ = _module_getattr("ember.linalg", "torch.linalg")
+_missing = _module_getattr("ember.linalg", "torch.linalg")
+
+# the second API sweep's functions live in ember/ops/sweep2.py, loaded on first use (it is large,
+# and `import ember` imports this module)
+_SWEEP2 = {"lstsq": "linalg_lstsq", "vander": "linalg_vander", "matrix_rank": "linalg_matrix_rank",
+           "pinv": "linalg_pinv", "cond": "cond", "tensorinv": "tensorinv",
+           "tensorsolve": "tensorsolve", "solve_ex": "solve_ex", "lu_factor": "lu_factor",
+           "lu_factor_ex": "lu_factor_ex", "lu": "linalg_lu", "lu_solve": "linalg_lu_solve"}
+
+
+def __getattr__(name):
+    if name in _SWEEP2:
+        from .ops import sweep2
+        value = globals()[name] = getattr(sweep2, _SWEEP2[name])
+        return value
+    return _missing(name)

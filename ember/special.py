@@ -1,7 +1,8 @@
 """torch.special: special functions. Most are ember's own top-level functions under their
 SciPy-style names (expit is sigmoid, gammaln is lgamma, psi is digamma); entr, ndtr and xlog1py
-are built here. The Bessel, orthogonal-polynomial and incomplete-gamma families are not
-implemented: those names raise NotImplementedError."""
+are built here; zeta, polygamma, i0/i0e/i1/i1e, erfcx, log_ndtr, ndtri, gammainc/gammaincc and
+multigammaln come from ember/ops/special_fns.py. The remaining Bessel (j, y, k, airy) and
+orthogonal-polynomial families raise NotImplementedError."""
 from __future__ import annotations
 
 import math
@@ -172,6 +173,10 @@ _MISSING = {"airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "cheb
 
 
 def __getattr__(name):
+    from .ops import special_fns   # zeta, i0/i1(e), erfcx, log_ndtr, ndtri, gammainc, ...
+    alias = {"gammainc": "igamma", "gammaincc": "igammac"}.get(name, name)
+    if alias in special_fns.__all__:
+        return getattr(special_fns, alias)
     if name in _MISSING:
         raise NotImplementedError(f"torch.special.{name} is not implemented in ember")
     raise AttributeError(f"module 'ember.special' has no attribute '{name}' (ember does not "

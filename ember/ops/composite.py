@@ -17,37 +17,97 @@ from ..autograd.op import Op
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2."""
+    x = input._data.dtype
+    if not (x is tensor1._data.dtype is tensor2._data.dtype and x.kind == "f" and
+            (value.__class__ is int or value.__class__ is float)):
+        input, tensor1, tensor2, value = _addc_args("addcmul", input, tensor1, tensor2, value)
     r = input + (tensor1 * tensor2 if value == 1 else value * tensor1 * tensor2)
     return r if out is None else E.write_out(out, r)
 
 
+_VALUE_TYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+               "int64": "int64_t", "float32": "float", "bfloat16": "float", "float16": "float",
+               "float64": "double"}
+
+
+def _addc_args(fn, input, tensor1, tensor2, value):
+    """The three tensors in their promoted dtype (torch computes there, not pairwise) and the
+    value as that dtype holds it, with torch's errors for what it refuses."""
+    dt = E.promote_arrays((input, tensor1, tensor2),
+                          [input._data, tensor1._data, tensor2._data], False)[1]
+    if dt.kind == "b" and fn == "addcmul":
+        E._no_kernel("addcmul_cpu_out", dt)
+    if type(value) is complex and dt.kind != "c":
+        raise RuntimeError(f"value cannot be converted to type {_VALUE_TYPE.get(dt.name)} "
+                           "without overflow")
+    if dt.kind in "iu" and type(value) is float:
+        value = int(value)   # torch converts the value to the integer result type
+    t = D._FROM_NP[dt]
+    return tuple(a if a._data.dtype == dt else a.to(t) for a in (input, tensor1, tensor2)) + \
+        (value,)
+
+
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 / tensor2."""
-    if not tensor1.is_floating_point() and not tensor2.is_floating_point():
+    if tensor1._data.dtype.kind in "iub" and tensor2._data.dtype.kind in "iub":
+        # (torch's message has the double space after "future")
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future "
-                           "release addcdiv will perform a true division of tensor1 and tensor2. "
+                           " release addcdiv will perform a true division of tensor1 and tensor2. "
                            "The historic addcdiv behavior can be implemented as (input + value * "
                            "torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs "
                            "and as (input + value * tensor1 / tensor2) for float inputs. The "
                            "future addcdiv behavior is just the latter implementation: (input + "
                            "value * tensor1 / tensor2), for all dtypes.")
+    x = input._data.dtype
+    if not (x is tensor1._data.dtype is tensor2._data.dtype and x.kind == "f" and
+            (value.__class__ is int or value.__class__ is float)):
+        input, tensor1, tensor2, value = _addc_args("addcdiv", input, tensor1, tensor2, value)
     r = input + (tensor1 / tensor2 if value == 1 else value * tensor1 / tensor2)
     return r if out is None else E.write_out(out, r)
 
 
+def _float_pair(fn, kernel, input, other, cplx=False):
+    """Both Tensors, cast to their promoted dtype, which must be floating (or complex where
+    cplx): torch's checks for binary ops with only floating kernels."""
+    if input.__class__ is Tensor and other.__class__ is Tensor:
+        dt = input._data.dtype
+        if dt is other._data.dtype and dt.kind == "f":
+            return input, other   # the common case: nothing to check or cast
+    E._check_tensors(fn, input, other)
+    dt = E._promoted(input, other)
+    if not (dt.kind == "f" or dt.name == "bfloat16" or cplx and dt.kind == "c"):
+        E._no_kernel(kernel, dt)
+    if input._data.dtype != dt:
+        input = input.to(D._FROM_NP[dt])
+    if other._data.dtype != dt:
+        other = other.to(D._FROM_NP[dt])
+    return input, other
+
+
 def hypot(input, other, *, out=None):
+    """sqrt(input**2 + other**2) in the promoted floating dtype (see torch.hypot)."""
+    input, other = _float_pair("hypot", "hypot_cpu", input, other)
     r = E.sqrt(input * input + other * other)
     return r if out is None else E.write_out(out, r)
 
 
 def logaddexp(input, other):
-    m = E.maximum(input, other).detach()
+    """log(exp(input) + exp(other)), computed stably (see torch.logaddexp)."""
+    input, other = _float_pair("logaddexp", "logaddexp_cpu", input, other, cplx=True)
+    return _logaddexp(input, other)
+
+
+def _logaddexp(input, other):
+    m = E.maximum(input, other).detach() if not input.is_complex() else \
+        E.where(input.real >= other.real, input, other).detach()
     m = E.where(E.isinf(m), m * 0, m)
     return m + E.log(E.exp(input - m) + E.exp(other - m))
 
 
 def logaddexp2(input, other):
-    return logaddexp(input * math.log(2), other * math.log(2)) / math.log(2)
+    """log2(2**input + 2**other) (see torch.logaddexp2)."""
+    input, other = _float_pair("logaddexp2", "logaddexp2_cpu", input, other)
+    return _logaddexp(input * math.log(2), other * math.log(2)) / math.log(2)
 
 
 class Xlogy(Op):
@@ -55,6 +115,8 @@ class Xlogy(Op):
     promote = 2
 
     def forward(self, x, y):
+        if x.dtype.kind == "c":
+            E._no_kernel("xlogy_cpu", x.dtype)
         self.save_inputs(0, 1)
         self.sx, self.sy = np.shape(x), np.shape(y)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -114,16 +176,22 @@ def sinc(input, *, out=None):
 
 
 def deg2rad(input):
+    if input.is_complex():
+        raise RuntimeError("deg2rad is not supported for complex tensors.")
     return input * (math.pi / 180)
 
 
 def rad2deg(input):
+    if input.is_complex():
+        raise RuntimeError("rad2deg is not supported for complex tensors.")
     return input * (180 / math.pi)
 
 
 def copysign(input, other):
     """|input| with other's sign, in the promoted floating dtype (see torch.copysign)."""
     rt = D.result_type(input, other)
+    if rt.is_complex:
+        E._no_kernel("copysign_cpu", rt.np)
     if not rt.is_floating_point:
         rt = D.get_default_dtype()
     mag = E.abs(input if input.dtype is rt else input.to(rt))
@@ -132,11 +200,18 @@ def copysign(input, other):
 
 
 def heaviside(input, values):
-    return E.where(input == 0, values.expand(input.shape).to(input.dtype),
-                   (input > 0).to(input.dtype))
+    """0 where input < 0, values where input == 0, 1 where input > 0 (see torch.heaviside)."""
+    E._check_tensors("heaviside", input, values, "values")
+    if input.is_complex() or values.is_complex():
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
+    if input.dtype != values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    return E.where(input == 0, values, (input > 0).to(input.dtype))   # (broadcasts both)
 
 
 def positive(input):
+    if input._data.dtype == bool:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
@@ -328,7 +403,8 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ou
 
 def cov(input, *, correction=1, fweights=None, aweights=None):
     if fweights is not None or aweights is not None:
-        raise NotImplementedError("ember: cov with fweights/aweights is not implemented")
+        from .sweep2 import cov_weighted
+        return cov_weighted(input, correction, fweights, aweights)
     x = input if input.dim() == 2 else input.reshape(1, -1)
     n = x.shape[1]
     xc = x - R.mean(x, 1, keepdim=True)

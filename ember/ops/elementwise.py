@@ -100,6 +100,32 @@ def _dtname(npdt):
     return _NAMES[np.dtype(npdt).name]
 
 
+def _no_kernel(kernel, dt):
+    """torch's error for a dtype its CPU kernel lacks (dt: the promoted computation dtype)."""
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{_dtname(dt)}\'')
+
+
+def _need_tensor(fn, x, arg="other", pos=2):
+    """torch's argument-parser error for a number where the schema wants a Tensor."""
+    raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                    f"{type(x).__name__}")
+
+
+def _check_tensors(fn, input, other, arg="other"):
+    """Both operands must be Tensors (ops whose schema has no Scalar overload)."""
+    if not isinstance(input, Tensor):
+        _need_tensor(fn, input, "input", 1)
+    if not isinstance(other, Tensor):
+        _need_tensor(fn, other, arg, 2)
+
+
+def _promoted(input, other):
+    """The numpy dtype torch computes input op other in (no float promotion)."""
+    x = input._data if isinstance(input, Tensor) else input
+    y = other._data if isinstance(other, Tensor) else other
+    return promote_arrays((input, other), [x, y], False)[1]
+
+
 def write_out(out, result):
     """Copy `result` (a Tensor) into `out`, resizing out like torch does; returns out."""
     from .inplace import copy_into_out
@@ -178,10 +204,13 @@ class Rsub(Op):
     promote = 1
 
     def forward(self, a, other=0, alpha=1):
-        if _is_bool(a):
-            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
-                               "supported. If you are trying to invert a mask, use the `~` or "
-                               "`logical_not()` operator instead.")
+        if _is_bool(a) or type(other) is bool:
+            _sub_bool_error(a, other)
+        if a.dtype.kind in "iu":
+            if type(other) is int:
+                other = _wrap_int(other, a.dtype)
+            elif type(other) is complex:
+                a = a.astype(D.result_type(_wrap(a), other).np)
         self.alpha = alpha
         if type(other) is float and a.dtype.kind in "iub":
             a = a.astype(D.get_default_dtype().np)
@@ -294,6 +323,8 @@ class DivRounded(Op):
         self.sa, self.sb = _shape(a), _shape(b)
         xp = _xp(a)
         dt = a.dtype if hasattr(a, "dtype") else b.dtype
+        if dt.kind in "bc":
+            _no_kernel("div_floor_cpu" if rounding_mode == "floor" else "div_trunc_cpu", dt)
         if dt.kind in "iu":
             if np.any(np.asarray(b == 0)):
                 raise RuntimeError("ZeroDivisionError")
@@ -303,8 +334,6 @@ class DivRounded(Op):
             # trunc: round toward zero where signs differ and there is a remainder
             fix = (xp.remainder(a, b) != 0) & ((a < 0) != (b < 0))
             return q + fix.astype(q.dtype)
-        if dt == _BOOL:
-            raise RuntimeError('"div_trunc_cpu" not implemented for \'Bool\'')
         q = a / b
         return xp.trunc(q) if rounding_mode == "trunc" else xp.floor_divide(a, b)
 
@@ -523,6 +552,9 @@ def sub(input, other, *, alpha=1, out=None):
             return t
     if not isinstance(input, Tensor):
         return rsub(other, input, alpha=alpha)
+    if input._data.dtype == _BOOL or _is_bool(other._data if isinstance(other, Tensor) else
+                                              other):
+        _sub_bool_error(input, other)
     other = _int_scalar_for(input, other)
     r = Sub.apply(input, other, alpha=alpha)
     return r if out is None else write_out(out, r)
@@ -599,18 +631,51 @@ def pow(input, exponent, *, out=None):
         if isinstance(exponent, Tensor):
             r = PowTensor.apply(input, exponent)
         else:
-            if isinstance(exponent, bool):
-                exponent = int(exponent)
-            r = Pow.apply(input, exponent=exponent)
+            if exponent.__class__ is bool:
+                r = Pow.apply(input, exponent=int(exponent))
+                if input._data.dtype == _BOOL:   # bool ** bool stays bool (torch's result type)
+                    r = _wrap(r._data.astype(_BOOL))
+            else:
+                if exponent.__class__ is complex and input._data.dtype.kind != "c":
+                    # torch computes in the complex result type (float16: ComplexHalf)
+                    if input._data.dtype == np.float16:
+                        raise NotImplementedError("\"pow\" not implemented for 'ComplexHalf'")
+                    input = input.to(D.result_type(input, exponent))
+                r = Pow.apply(input, exponent=exponent)
     else:
+        kind = exponent._data.dtype.kind
+        if kind in "iub" or type(input) is complex:
+            if kind == "b" and type(input) is bool:
+                _no_kernel("pow", exponent._data.dtype)
+            if type(input) is complex and kind != "c":
+                if exponent._data.dtype == np.float16:
+                    raise NotImplementedError("\"pow\" not implemented for 'ComplexHalf'")
+                exponent = exponent.to(D.result_type(input, exponent))
+            elif kind in "iu":
+                input = _wrap_int(input, exponent._data.dtype)
         r = RPow.apply(exponent, base=input)
     return r if out is None else write_out(out, r)
 
 
+def float_power_(self, exponent):
+    """In-place float_power: self must already have the double result dtype."""
+    cplx = self._data.dtype.kind == "c" or (exponent._data.dtype.kind == "c" if isinstance(
+        exponent, Tensor) else type(exponent) is complex)
+    want = np.dtype(np.complex128 if cplx else np.float64)
+    if self._data.dtype != want:
+        raise RuntimeError(f"the base given to float_power_ has dtype {_dtname(self._data.dtype)}"
+                           f" but the operation's result requires dtype {_dtname(want)}")
+    from .inplace import inplace_apply
+    return inplace_apply(self, float_power, exponent)
+
+
 def float_power(input, exponent, *, out=None):
-    dt = D.complex128 if (isinstance(input, Tensor) and input.is_complex()) else D.float64
-    a = input.to(dt) if isinstance(input, Tensor) else float(input)
-    b = exponent.to(dt) if isinstance(exponent, Tensor) else float(exponent)
+    cplx = any(x.is_complex() if isinstance(x, Tensor) else type(x) is complex
+               for x in (input, exponent))
+    dt = D.complex128 if cplx else D.float64
+    num = complex if cplx else float
+    a = input.to(dt) if isinstance(input, Tensor) else num(input)
+    b = exponent.to(dt) if isinstance(exponent, Tensor) else num(exponent)
     return pow(a, b, out=out)
 
 
@@ -627,6 +692,8 @@ class Remainder(Op):
         dt = getattr(a, "dtype", None) or b.dtype
         if dt.kind in "iu" and np.any(np.asarray(b == 0)):
             raise RuntimeError("ZeroDivisionError")
+        if dt.kind in "bc":
+            _no_kernel("remainder_cpu", dt)
         try:
             return _xp(a).remainder(a, b)
         except ValueError:
@@ -651,6 +718,8 @@ class Fmod(Op):
         dt = getattr(a, "dtype", None) or b.dtype
         if dt.kind in "iu" and np.any(np.asarray(b == 0)):
             raise RuntimeError("ZeroDivisionError")
+        if dt.kind in "bc":
+            _no_kernel("fmod_cpu", dt)
         return _xp(a).fmod(a, b)
 
     def backward(self, grad):
@@ -947,6 +1016,8 @@ class Logit(Op):
     promote = 2
 
     def forward(self, x, eps=None):
+        if x.dtype.kind == "c":
+            _no_kernel("logit_cpu", x.dtype)
         self.save_inputs(0)
         self.eps = eps
         xp = _xp(x)
@@ -967,8 +1038,15 @@ def _np_special(fn, x):
     return out.astype(x.dtype) if hasattr(x, "dtype") else out
 
 
+def _real_only(kernel, a):
+    """The special functions' kernels have no complex version in torch."""
+    if a.dtype.kind == "c":
+        _no_kernel(kernel, a.dtype)
+
+
 class Erf(_Unary):
     def forward(self, a):
+        _real_only("erf_vml_cpu", a)
         self.save_inputs(0)
         return _np_special(_special.erf, a) if type(a) is ndarray else \
             __import__("cupyx.scipy.special", fromlist=["erf"]).erf(a)
@@ -980,6 +1058,7 @@ class Erf(_Unary):
 
 class Erfc(_Unary):
     def forward(self, a):
+        _real_only("erfc_vml_cpu", a)
         self.save_inputs(0)
         return _np_special(_special.erfc, a)
 
@@ -992,6 +1071,7 @@ class Erfinv(Op):
     promote = 2
 
     def forward(self, a):
+        _real_only("erfinv_vml_cpu", a)
         self.save_outputs(0)
         return _np_special(_special.erfinv, a)
 
@@ -1002,6 +1082,7 @@ class Erfinv(Op):
 
 class Lgamma(_Unary):
     def forward(self, a):
+        _real_only("lgamma_vml_cpu", a)
         self.save_inputs(0)
         return _np_special(_special.lgamma, a)
 
@@ -1012,6 +1093,7 @@ class Lgamma(_Unary):
 
 class Digamma(_Unary):
     def forward(self, a):
+        _real_only("digamma", a)
         self.save_inputs(0)
         return _np_special(_special.digamma, a)
 
@@ -1031,8 +1113,8 @@ class Polygamma(Op):
             return _np_special(_special.digamma, a)
         if n == 1:
             return _np_special(_special.trigamma, a)
-        raise NotImplementedError(f"polygamma(n={n}) is not implemented in ember (n = 0 and 1 "
-                                  "are)")
+        from .special_fns import polygamma_array   # n >= 2: through the Hurwitz zeta
+        return _np_special(lambda v: polygamma_array(n, v), a)
 
     def backward(self, grad):
         x, = self.saved_inputs()
@@ -1063,7 +1145,7 @@ class Abs(Op):
     def forward(self, x):
         self.save_inputs(0)
         if x.dtype == _BOOL:
-            return x.copy()
+            _no_kernel("abs_cpu", x.dtype)
         return _xp(x).abs(x)
 
     def backward(self, grad):
@@ -1076,6 +1158,9 @@ class Sign(Op):
         self.shape = x.shape
         if x.dtype == _BOOL:
             return x.copy()
+        if x.dtype.kind == "c" and type(self) is Sign:
+            raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support "
+                                      "complex numbers. Please use torch.sgn instead.")
         return _xp(x).sign(x)
 
     def backward(self, grad):
@@ -1106,10 +1191,18 @@ class Sgn(Sign):
 class _ZeroGrad(Op):
     """Piecewise-constant ops (ceil, floor, round, trunc): gradient zero."""
     fn = None
+    kname = None   # torch's kernel name, for its dtype errors
 
     def forward(self, x):
-        if x.dtype.kind in "iub":
+        kind = x.dtype.kind
+        if kind in "iub":
+            if kind == "b":
+                _no_kernel(f"{self.kname}_vml_cpu", x.dtype)
             return x.copy()
+        if kind == "c":
+            if self.kname == "round":
+                _no_kernel("round_vml_cpu", x.dtype)
+            raise NotImplementedError(f"{self.kname} is not supported for complex inputs")
         return self.fn(x)
 
     def backward(self, grad):
@@ -1118,18 +1211,22 @@ class _ZeroGrad(Op):
 
 class Ceil(_ZeroGrad):
     fn = staticmethod(_ufunc("ceil"))
+    kname = "ceil"
 
 
 class Floor(_ZeroGrad):
     fn = staticmethod(_ufunc("floor"))
+    kname = "floor"
 
 
 class Trunc(_ZeroGrad):
     fn = staticmethod(_ufunc("trunc"))
+    kname = "trunc"
 
 
 class Round(_ZeroGrad):
     fn = staticmethod(_ufunc("rint"))
+    kname = "round"
 
 
 class RoundDecimals(Op):
@@ -1146,6 +1243,8 @@ class RoundDecimals(Op):
 
 class Frac(Op):
     def forward(self, x):
+        if x.dtype.kind in "iubc":
+            _no_kernel("frac_cpu", x.dtype)
         return x - _xp(x).trunc(x)
 
     def backward(self, grad):
@@ -1163,6 +1262,8 @@ class Clamp(Op):
         xp = _xp(x)
         if x.dtype.kind in "iub" and (type(min) is float or type(max) is float):
             x = x.astype(D.get_default_dtype().np)
+        elif x.dtype.kind in "iu":
+            min, max = _wrap_int(min, x.dtype), _wrap_int(max, x.dtype)
         if min is not None and max is not None:
             out = xp.minimum(xp.maximum(x, min), max)
         elif min is not None:
@@ -1229,6 +1330,8 @@ class Maximum(Op):
     promote = 1
 
     def forward(self, a, b):
+        if a.dtype.kind == "c":
+            raise RuntimeError("maximum not implemented for complex tensors.")
         self.save_inputs(0, 1)
         self.sa, self.sb = _shape(a), _shape(b)
         try:
@@ -1250,6 +1353,8 @@ class Minimum(Op):
     promote = 1
 
     def forward(self, a, b):
+        if a.dtype.kind == "c":
+            raise RuntimeError("minimum not implemented for complex tensors.")
         self.save_inputs(0, 1)
         self.sa, self.sb = _shape(a), _shape(b)
         try:
@@ -1271,6 +1376,8 @@ class Atan2(Op):
     promote = 2
 
     def forward(self, a, b):
+        if a.dtype.kind == "c":
+            _no_kernel("atan2_cpu", a.dtype)
         self.save_inputs(0, 1)
         self.sa, self.sb = _shape(a), _shape(b)
         return _xp(a).arctan2(a, b)
@@ -1421,7 +1528,13 @@ def clamp(input, min=None, max=None, *, out=None):
     """Limit input to [min, max]; bounds may be numbers or tensors (see torch.clamp)."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
+    tensors = isinstance(min, Tensor) or isinstance(max, Tensor)
+    if input._data.dtype.kind in "bc" or (
+            (isinstance(min, Tensor) and min._data.dtype.kind in "bc" or
+             isinstance(max, Tensor) and max._data.dtype.kind in "bc") if tensors else
+            (min.__class__ is complex or max.__class__ is complex)):
+        _clamp_check(input, min, max)
+    if tensors:
         r = ClampTensor.apply(input, min, max)
     else:
         r = Clamp.apply(input, min=min, max=max)
@@ -1429,6 +1542,45 @@ def clamp(input, min=None, max=None, *, out=None):
 
 
 clip = clamp
+
+
+def clamp_(self, min=None, max=None):
+    """In-place clamp; with number bounds torch checks the cast first, naming self's dtype as
+    C++ does ("long int")."""
+    if not isinstance(min, Tensor) and not isinstance(max, Tensor) and (
+            self._data.dtype.kind in "iub") and (min is not None or max is not None):
+        bounds = [b for b in (min, max) if b is not None]
+        dt = promote_arrays([self] + bounds, [self._data] + bounds, False)[1]
+        if dt != self._data.dtype and D._FROM_NP[dt].category > \
+                D._FROM_NP[self._data.dtype].category:
+            raise RuntimeError(f"result type {_dtname(dt)} can't be cast to the desired output "
+                               f"type {_cpp_name(self._data.dtype)}")
+    from .inplace import inplace_apply
+    return inplace_apply(self, clamp, min, max)
+
+
+def _clamp_check(input, min, max):
+    """torch's errors for clamp on complex or bool operands (built only when one is)."""
+    if input._data.dtype.kind == "c" or type(min) is complex or type(max) is complex:
+        if input._data.dtype.kind != "c" and (type(min) is complex or type(max) is complex) \
+                and input.is_floating_point():
+            raise RuntimeError("value cannot be converted to type double without overflow")
+        if not (isinstance(min, Tensor) or isinstance(max, Tensor)) or \
+                input._data.dtype.kind == "c":
+            raise NotImplementedError("clamp is not supported for complex types")
+    bounds = [b for b in (min, max) if b is not None]
+    dt = promote_arrays([input] + bounds, [input._data] + [b._data if isinstance(b, Tensor)
+                                                           else b for b in bounds], False)[1]
+    tensors = isinstance(min, Tensor) or isinstance(max, Tensor)
+    both = min is not None and max is not None
+    if dt.kind == "c" or dt.kind == "b" and (both or not tensors):
+        if tensors:
+            kernel = "clamp_cpu" if both else "maximum_cpu" if min is not None else \
+                "minimum_cpu"
+        else:
+            kernel = "clamp_scalar_cpu" if both else "clamp_min_scalar_cpu" if min is not None \
+                else "clamp_max_scalar_cpu"
+        _no_kernel(kernel, dt)
 
 
 class ClampMin(Clamp):
@@ -1449,6 +1601,10 @@ class ClampMaxTensor(ClampTensor):
 
 def clamp_min(input, min, *, out=None):
     """max(input, min) (see torch.clamp_min: ClampMinBackward0 for a number)."""
+    if input._data.dtype.kind in "bc" or type(min) is complex:
+        if type(min) is complex:
+            raise NotImplementedError("clamp is not supported for complex types")
+        _clamp_check(input, min, None)
     if out is None and isinstance(input, Tensor) and type(min) in (int, float):
         return ClampMin.apply(input, min=min)
     if out is None and isinstance(input, Tensor) and isinstance(min, Tensor):
@@ -1458,6 +1614,10 @@ def clamp_min(input, min, *, out=None):
 
 def clamp_max(input, max, *, out=None):
     """min(input, max) (see torch.clamp_max: ClampMaxBackward0 for a number)."""
+    if input._data.dtype.kind in "bc" or type(max) is complex:
+        if type(max) is complex:
+            raise NotImplementedError("clamp is not supported for complex types")
+        _clamp_check(input, None, max)
     if out is None and isinstance(input, Tensor) and type(max) in (int, float):
         return ClampMax.apply(input, max=max)
     if out is None and isinstance(input, Tensor) and isinstance(max, Tensor):
@@ -1466,28 +1626,41 @@ def clamp_max(input, max, *, out=None):
 
 
 def maximum(input, other, *, out=None):
+    if input.__class__ is not Tensor or other.__class__ is not Tensor:
+        _check_tensors("maximum", input, other)
     r = Maximum.apply(input, other)
     return r if out is None else write_out(out, r)
 
 
 def minimum(input, other, *, out=None):
+    if input.__class__ is not Tensor or other.__class__ is not Tensor:
+        _check_tensors("minimum", input, other)
     r = Minimum.apply(input, other)
     return r if out is None else write_out(out, r)
 
 
+def _fm_check(fn, input, other):
+    _check_tensors(fn, input, other)
+    if input._data.dtype.kind == "c" or other._data.dtype.kind == "c":
+        raise RuntimeError(f"{fn} not implemented for complex tensors.")
+
+
 def fmax(input, other, *, out=None):
+    _fm_check("fmax", input, other)
     m = maximum(input, other)
     r = where(input.isnan(), other, where(other.isnan(), input, m))
     return r if out is None else write_out(out, r)
 
 
 def fmin(input, other, *, out=None):
+    _fm_check("fmin", input, other)
     m = minimum(input, other)
     r = where(input.isnan(), other, where(other.isnan(), input, m))
     return r if out is None else write_out(out, r)
 
 
 def atan2(input, other, *, out=None):
+    _check_tensors("atan2", input, other)
     r = Atan2.apply(input, other)
     return r if out is None else write_out(out, r)
 
@@ -1495,7 +1668,32 @@ def atan2(input, other, *, out=None):
 arctan2 = atan2
 
 
+def _cpp_name(npdt):
+    """A dtype as torch's C++ messages spell it ("float", "long int", "c10::Half")."""
+    from .linalg import _cpp
+    return _cpp(np.dtype(npdt))
+
+
+def _lerp_check(input, end, weight):
+    x = input._data.dtype
+    if type(weight) is complex and x.kind in "fV":   # (V: bfloat16)
+        raise RuntimeError(f"value cannot be converted to type "
+                           f"{'double' if x == np.float64 else 'float'} without overflow")
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != x:
+            raise RuntimeError(f"expected dtype {_cpp_name(x)} for `{name}` but got dtype "
+                               f"{_cpp_name(t._data.dtype)}")
+    if x.kind in "iub":
+        _no_kernel("lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar",
+                   x)
+
+
 def lerp(input, end, weight, *, out=None):
+    """input + weight * (end - input); all tensors of one dtype (see torch.lerp)."""
+    x = input._data.dtype
+    if end._data.dtype is not x or x.kind in "iub" or weight.__class__ is complex or \
+            isinstance(weight, Tensor) and weight._data.dtype is not x:
+        _lerp_check(input, end, weight)
     if isinstance(weight, Tensor):
         r = LerpTensor.apply(input, end, weight)
     else:
@@ -1527,9 +1725,9 @@ def where(condition, input=None, other=None, *, out=None):
         dt = D._FROM_NP[np.dtype(_dt_of_py(a, b))]
         a2 = _tensor_of(a, condition).to(dt)
     elif not ta:
-        a2 = _scalar_like(a, b2)
+        a2 = _scalar_like(arrays[0], b2)   # (a Python int wrapped into b's integer dtype)
     if not tb:
-        b2 = _scalar_like(b, a2)
+        b2 = _scalar_like(arrays[1], a2)
     r = Where.apply(condition, a2, b2)
     return r if out is None else write_out(out, r)
 
@@ -1551,6 +1749,8 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 # ---- non-differentiable: comparisons, predicates, logical, bitwise -------------------------
 
 def _cmp(ufunc_name, torch_name):
+    ordered = torch_name not in ("eq", "ne")   # lt/le/gt/ge have no complex kernel
+
     def f(input, other, *, out=None):
         if not isinstance(input, Tensor):
             input = _tensor_of(input, other)
@@ -1568,6 +1768,12 @@ def _cmp(ufunc_name, torch_name):
             y = other
             if type(other) is float and x.dtype.kind in "iub":
                 x = x.astype(D.get_default_dtype().np)
+            elif type(other) is int and x.dtype.kind in "iu":
+                y = _int_scalar_for(input, other)
+            elif type(other) is complex and ordered:
+                _no_kernel(f"{torch_name}_cpu", _promoted(input, other))
+        if ordered and x.dtype.kind == "c":
+            _no_kernel(f"{torch_name}_cpu", x.dtype)
         try:
             r = getattr(_xp(x), ufunc_name)(x, y)
         except ValueError:
@@ -1610,12 +1816,16 @@ isfinite = _pred("isfinite")
 
 def isposinf(input):
     x = input._data
+    if x.dtype.kind == "c":
+        raise RuntimeError("isposinf does not support complex inputs.")
     return _r(_xp(x).isposinf(x)) if x.dtype.kind in "fc" or x.dtype.name == "bfloat16" else \
         _wrap(np.zeros(x.shape, bool))
 
 
 def isneginf(input):
     x = input._data
+    if x.dtype.kind == "c":
+        raise RuntimeError("isneginf does not support complex inputs.")
     return _r(_xp(x).isneginf(x)) if x.dtype.kind in "fc" or x.dtype.name == "bfloat16" else \
         _wrap(np.zeros(x.shape, bool))
 
@@ -1627,6 +1837,8 @@ def isreal(input):
 
 def signbit(input):
     x = input._data
+    if x.dtype.kind == "c":
+        raise NotImplementedError("signbit is not implemented for complex tensors.")
     return _r(_xp(x).signbit(x))
 
 
@@ -1646,8 +1858,9 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def _logical(fn_name):
     def f(input, other, *, out=None):
+        _check_tensors(fn_name, input, other)
         x = input._data
-        y = other._data if isinstance(other, Tensor) else other
+        y = other._data
         try:
             r = _r(getattr(_xp(x), fn_name)(x, y))
         except ValueError:
@@ -1676,9 +1889,8 @@ def _bitwise(fn_name, torch_name):
             (x, y), dt = promote_arrays((input, other), [x, other._data], False)
         else:
             (x, y), dt = promote_arrays((input, other), [x, other], False)
-        if dt.kind not in "iub":
-            raise NotImplementedError(f'"{torch_name}_cpu" not implemented for '
-                                      f"'{_dtname(dt)}'")
+        if dt.kind not in ("iu" if "shift" in torch_name else "iub"):
+            _no_kernel(f"{torch_name}_cpu", dt)
         if torch_name in ("lshift", "rshift"):
             y = np.asarray(y).astype(dt) if not hasattr(y, "dtype") else y
         try:

@@ -330,26 +330,9 @@ def scatter_add(input, dim, index, src):
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
-    d = _scatter_check(input, dim, index, src, "scatter_reduce")
-    x = input._data
-    idx = index._data
-    s = src._data
-    if reduce == "mean":
-        tot = _scatter_arrays(x if include_self else np.zeros_like(x), d, idx, s, "add")
-        cnt = _scatter_arrays(np.ones_like(x) if include_self else np.zeros_like(x), d, idx,
-                              np.ones_like(s), "add")
-        r = tot / np.maximum(cnt, 1)
-        if x.dtype.kind in "iu":
-            r = np.floor_divide(tot, np.maximum(cnt, 1))
-        return _wrap(np.where(cnt == 0, x, r).astype(x.dtype))
-    base = x
-    if not include_self:
-        fill = {"sum": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
-        touched = _scatter_arrays(np.zeros(x.shape, bool), d, idx, np.ones(idx.shape, bool))
-        base = np.where(touched, np.asarray(fill).astype(x.dtype) if x.dtype.kind == "f" else (
-            np.iinfo(x.dtype).min if reduce == "amax" else np.iinfo(x.dtype).max if
-            reduce == "amin" else fill), x)
-    return _wrap(_scatter_arrays(base, d, idx, s, reduce))
+    """Reduce src into input at index along dim; differentiable (see torch.scatter_reduce)."""
+    from .sweep2 import scatter_reduce as f
+    return f(input, dim, index, src, reduce, include_self=include_self)
 
 
 class IndexSelect(Op):

@@ -105,7 +105,11 @@ def inplace_apply(self, fn, *args, **kw):
     """self.op_(*args): run fn(self, *args, **kw) out of place, then make self hold the result."""
     check_inplace(self)
     if not _track(self, args):
-        r = fn(self, *args, **kw)
+        try:
+            r = fn(self, *args, **kw)
+        except NotImplementedError as e:
+            _cast_first(self, args, e)
+            raise
         check_cast(r._data.dtype, self._data.dtype)
         assign(self, r._data)
         if _DUAL[0]:
@@ -113,7 +117,11 @@ def inplace_apply(self, fn, *args, **kw):
         return self
     base = getattr(self, "_base", None)
     old = _snapshot(self)
-    r = fn(old, *args, **kw)
+    try:
+        r = fn(old, *args, **kw)
+    except NotImplementedError as e:
+        _cast_first(self, args, e)
+        raise
     check_cast(r._data.dtype, self._data.dtype)
     if _DUAL[0]:
         _fw_inplace(self, r)
@@ -125,6 +133,17 @@ def inplace_apply(self, fn, *args, **kw):
         return self
     _adopt(self, r)
     return self
+
+
+def _cast_first(self, args, e):
+    """torch checks that the result type casts to self's dtype before it looks for a kernel:
+    where the out-of-place op found no kernel, report the failed cast if there is one
+    (comparisons excepted: their result is bool, which casts to anything)."""
+    if str(e).startswith(('"lt_cpu"', '"le_cpu"', '"gt_cpu"', '"ge_cpu"')):
+        return
+    if args and (isinstance(args[0], Tensor) or type(args[0]) in (bool, int, float, complex)):
+        from .elementwise import _promoted
+        check_cast(_promoted(self, args[0]), self._data.dtype)
 
 
 def _fw_inplace(self, r):
@@ -521,6 +540,15 @@ def _check_shape(self, other):
 def make_inplace(fn):
     """Tensor.op_ for an out-of-place ember function `fn(self, ...)`."""
     def method(self, *args, **kw):
-        return inplace_apply(self, fn, *args, **kw)
+        try:
+            return inplace_apply(self, fn, *args, **kw)
+        except TypeError as e:
+            # the argument parser names the method (self is not counted in positions)
+            msg = str(e)
+            head = f"{fn.__name__}(): argument '"
+            if msg.startswith(head) and "(position 2)" in msg:
+                raise TypeError(f"{fn.__name__}_(): argument '" + msg[len(head):].replace(
+                    "(position 2)", "(position 1)", 1)) from None
+            raise
     method.__name__ = fn.__name__ + "_"
     return method

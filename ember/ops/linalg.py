@@ -245,10 +245,23 @@ def _cpp(dt):
         dt.name, _CPP_TYPE.get(dt.name, dt.name))
 
 
+_MM_KERNEL = {"mm": "addmm_impl_cpu_", "mv": "addmv_impl_cpu", "bmm": "bmm"}
+
+
 def _mm_dtypes(a, b, name):
-    if a._data.dtype != b._data.dtype:
+    da, db = a._data.dtype, b._data.dtype
+    if da.kind == "b" and name == "bmm":
+        _no_kernel("bmm", da)
+    if da != db:
+        if name == "mv":
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                               f"{_dtname(db)}, {_dtname(da)}, and {_dtname(db)}")
+        if name == "bmm":
+            raise RuntimeError(f"expected scalar type {_dtname(da)} but found {_dtname(db)}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_cpp(a.dtype)} != {_cpp(b.dtype)}")
+    if da.kind == "b":   # torch's BLAS kernels have no bool version
+        _no_kernel(_MM_KERNEL[name], da)
 
 
 def matmul(input, other, *, out=None):
@@ -279,6 +292,8 @@ def matmul(input, other, *, out=None):
                                f"[{b.shape[0] if b.ndim == 3 else 1}, {kb}].") \
                 if a.ndim == 3 and b.ndim == 3 else RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied ({_flat2(a)} and {_flat2b(b)})")
+        if a.dtype.kind == "b":
+            _no_kernel("addmm_impl_cpu_" if a.ndim <= 2 and b.ndim <= 2 else "bmm", a.dtype)
         if a.ndim == 3 and b.ndim == 3 and a.shape[0] == b.shape[0]:
             r = Bmm.apply(input, other)
         else:
@@ -366,6 +381,8 @@ def dot(input, other, *, out=None):
     if a.dtype != b.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                            f"{_dtname(a.dtype)} and {_dtname(b.dtype)}")
+    if a.dtype.kind == "b":
+        _no_kernel("dot", a.dtype)
     return Dot.apply(input, other)
 
 
@@ -703,6 +720,9 @@ class Einsum(Op):
 
     def forward(self, *arrays, eq=""):
         self.ins, self.out = _parse_einsum(eq, [a.shape for a in arrays])
+        if len(set(self.out)) != len(self.out) or any(len(set(s)) != len(s) for s in self.ins):
+            from .sweep2 import einsum_check_repeats
+            einsum_check_repeats(self.ins, self.out, [a.shape for a in arrays])
         self.save_inputs(*range(len(arrays)))
         self.shapes = [a.shape for a in arrays]
         for s in self.ins:
@@ -713,9 +733,9 @@ class Einsum(Op):
 
     def backward(self, grad):
         ops = self.saved_inputs()
-        if getattr(self, "repeated", False) or len(set(self.out)) != len(self.out):
-            raise NotImplementedError("ember: einsum backward with a repeated index in one "
-                                      "operand (a diagonal) is not implemented")
+        if getattr(self, "repeated", False):
+            from .sweep2 import einsum_diag_backward
+            return einsum_diag_backward(self, grad, ops)
         grads = []
         for i, (s, t) in enumerate(zip(self.ins, ops)):
             if not self.needs_input_grad[i]:
@@ -1113,24 +1133,44 @@ class Qr(Op):
     node_name = "LinalgQrBackward0"
 
     def forward(self, a, mode="reduced"):
+        self.mode = mode
+        if mode == "r":   # torch returns an empty Q and R
+            r = _xp(a).linalg.qr(a, mode="r")
+            return np.zeros(0, a.dtype), r
         q, r = _xp(a).linalg.qr(a, mode="reduced" if mode == "reduced" else "complete")
         self.save_outputs(0, 1)
-        self.mode = mode
         return q, r
 
     def backward(self, gq, gr):
+        if self.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you are "
+                               "going to differentiate through linalg.qr.")
         Q, R = self.saved_outputs()
         m, n = Q.shape[-2], R.shape[-1]
-        if m < n or self.mode != "reduced":
-            raise NotImplementedError("ember: QR backward is implemented for reduced mode with "
-                                      "m >= n only")
-        # gA = (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q and copyltu(M) the symmetric
-        # matrix holding M's lower triangle, diagonal included
-        M = R.matmul(gr.mT) - gq.mT.matmul(Q)
-        L = M.tril(-1)
-        M = L + L.mT + M.diagonal(0, -2, -1).diag_embed()
-        b = gq + Q.matmul(M)
-        return solve(R, b.mT).mT
+        if self.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
+                               "and nrows > ncols.")
+        gq = Q.new_zeros(Q.shape) if gq is None else gq
+        gr = R.new_zeros(R.shape) if gr is None else gr
+        if m >= n:
+            return _qr_square_tall_backward(gq, gr, Q, R)
+        # wide A = [X | Y] = Q [U | V]: X = QU is the square case with gQ + Y gV^H, and gY = Q gV
+        Y = Q.matmul(R[..., :, m:])
+        gV = gr[..., :, m:]
+        gX = _qr_square_tall_backward(gq + Y.matmul(gV.mH), gr[..., :, :m], Q, R[..., :, :m])
+        from .shape import cat
+        return cat([gX, Q.matmul(gV)], -1)
+
+
+def _qr_square_tall_backward(gq, gr, Q, R):
+    # gA = (gQ + Q copyltu(M)) R^-H with M = R gR^H - gQ^H Q and copyltu(M) the Hermitian
+    # matrix holding M's lower triangle, diagonal included
+    M = R.matmul(gr.mH) - gq.mH.matmul(Q)
+    L = M.tril(-1)
+    M = L + L.mH + M.diagonal(0, -2, -1).real.diag_embed() if M.is_complex() else \
+        L + L.mT + M.diagonal(0, -2, -1).diag_embed()
+    return solve(R, (gq + Q.matmul(M)).mH).mH     # (gQ + Q copyltu(M)) R^-H
 
 
 def qr(input, some=True):
@@ -1138,6 +1178,9 @@ def qr(input, some=True):
 
 
 def linalg_qr(A, mode="reduced"):
+    if mode not in ("reduced", "r", "complete"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
     return RT.linalg_qr(Qr.apply(A, mode=mode))
 
 

@@ -95,8 +95,12 @@ class Relu(Op):
     lean = (_relu_np, "out")   # see autograd.op.lean_unary
 
     def forward(self, x):
+        if x.dtype.kind in "bc":   # torch's relu refuses bool and complex inputs
+            if x.dtype.kind == "b":
+                raise RuntimeError("Boolean inputs not supported for relu")
+            raise NotImplementedError("clamp is not supported for complex types")
         self.save_outputs(0)
-        return _xp(x).maximum(x, x.dtype.type(0)) if x.dtype.kind != "b" else x.copy()
+        return _xp(x).maximum(x, x.dtype.type(0))
 
     def backward(self, grad):
         result, = self.saved_outputs()

@@ -135,7 +135,24 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return r if out is None else _out(out, r)
 
 
+def _no_kernel(kernel, dt):
+    from .elementwise import _no_kernel as f
+    f(kernel, dt)
+
+
+def _kinds(input, kinds, kernel):
+    """torch's NotImplementedError where input's dtype kind (NumPy letter) has no kernel."""
+    dt = input._data.dtype
+    if dt.kind in kinds:
+        _no_kernel(kernel, dt)
+
+
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    if input._data.dtype.kind == "c" or dtype is not None and dtype.is_complex:
+        if input._data.dtype.kind == "c":
+            raise RuntimeError("nansum on CPU does not support complex inputs")
+        if input.is_floating_point():   # (integer inputs are summed without a NaN mask)
+            _no_kernel("nansum_cpu", dtype.np)
     return sum(input.masked_fill(input.isnan(), 0), dim, keepdim, dtype=dtype)
 
 
@@ -201,6 +218,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     if input._data.dtype.kind in "biu":
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {_legacy(input._data.dtype)}")
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("nansum on CPU does not support complex inputs")
     m = input.isnan().logical_not()
     return sum(input.masked_fill(~m, 0), dim, keepdim, dtype=dtype) / sum(m, dim, keepdim)
 
@@ -252,6 +271,9 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product of elements (see torch.prod)."""
     if _autocast.ON[0]:  # torch's autocast fp32 list
         input, = _autocast.to_fp32(input)
+    if dtype is not None and dtype.np != input._data.dtype:
+        # cast first: a float16 input with dtype=float32 computes (and returns) float32
+        input, dtype = input.to(dtype), None
     r = (Prod if dim is None else ProdDim).apply(input, dim=dim, keepdim=keepdim, dtype=dtype)
     return r if out is None else _out(out, r)
 
@@ -365,12 +387,16 @@ class VarMean(Op):
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(std, mean) (see torch.std_mean)."""
+    if input._data.dtype.kind in "biu":
+        raise RuntimeError("std_mean only support floating point and complex dtypes")
     dim, unbiased, correction = _var_args(dim, unbiased, correction)
     return StdMean.apply(input, dim=dim, correction=_correction(unbiased, correction),
                          keepdim=keepdim)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if input._data.dtype.kind in "biu":
+        raise RuntimeError("var_mean only support floating point and complex dtypes")
     dim, unbiased, correction = _var_args(dim, unbiased, correction)
     return VarMean.apply(input, dim=dim, correction=_correction(unbiased, correction),
                          keepdim=keepdim)
@@ -470,6 +496,10 @@ def max(input, dim=None, keepdim=False, *, out=None):
     if isinstance(dim, Tensor):
         from .elementwise import maximum
         return maximum(input, dim, out=out)
+    if input._data.dtype.kind == "c":
+        if dim is None:
+            _no_kernel("max_all", input._data.dtype)
+        raise RuntimeError("max(): does not support complex input")
     if dim is None:
         return MaxAll.apply(input)
     return RT.max(MaxDim.apply(input, dim=dim, keepdim=keepdim))
@@ -479,6 +509,10 @@ def min(input, dim=None, keepdim=False, *, out=None):
     if isinstance(dim, Tensor):
         from .elementwise import minimum
         return minimum(input, dim, out=out)
+    if input._data.dtype.kind == "c":
+        if dim is None:
+            _no_kernel("min_all", input._data.dtype)
+        raise RuntimeError("min(): does not support complex input")
     if dim is None:
         return MinAll.apply(input)
     return RT.min(MinDim.apply(input, dim=dim, keepdim=keepdim))
@@ -521,16 +555,19 @@ class Amin(Amax):
 
 
 def amax(input, dim=(), keepdim=False, *, out=None):
+    _kinds(input, "c", "max_values_cpu")
     r = Amax.apply(input, dim=dim, keepdim=keepdim)
     return r if out is None else _out(out, r)
 
 
 def amin(input, dim=(), keepdim=False, *, out=None):
+    _kinds(input, "c", "min_values_cpu")
     r = Amin.apply(input, dim=dim, keepdim=keepdim)
     return r if out is None else _out(out, r)
 
 
 def aminmax(input, *, dim=None, keepdim=False):
+    _kinds(input, "c", "aminmax_cpu")
     return RT.aminmax((amin(input, () if dim is None else dim, keepdim),
                        amax(input, () if dim is None else dim, keepdim)))
 
@@ -539,8 +576,9 @@ def _argfn(fn):
     def f(input, dim=None, keepdim=False):
         x = input._data
         xp = _xp(x)
-        if x.dtype == np.bool_:
-            raise RuntimeError(f"{fn}(): does not support bool input")
+        if x.dtype.kind in "bc":
+            raise RuntimeError(f"{fn}(): does not support "
+                               f"{'bool' if x.dtype.kind == 'b' else 'complex'} input")
         if x.size == 0:
             if dim is None:
                 raise IndexError(f"{fn}(): Expected reduction dim to be specified for "
@@ -632,10 +670,31 @@ def _squeeze_shape(shape, axes):
 
 def logsumexp(input, dim=(), keepdim=False, *, out=None):
     """log(sum(exp(input))) computed stably (see torch.logsumexp)."""
+    if dim == ():   # (torch's logsumexp has no default dim)
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     if input._data.dtype.kind in "biu":
         input = input.to(D.get_default_dtype())
     r = Logsumexp.apply(input, dim=dim, keepdim=keepdim)
     return r if out is None else _out(out, r)
+
+
+def _norm_dtype_check(src, dtype):
+    """torch's checks on linalg.vector_norm's dtype= argument (in its order)."""
+    pre = "linalg.vector_norm: "
+    if src.kind in "biu":
+        raise RuntimeError(f"{pre}Expected a floating point or complex tensor as input. Got "
+                           f"{_legacy(src)}")
+    if not (dtype.is_floating_point or dtype.is_complex):
+        raise RuntimeError(f"{pre}dtype should be floating point or complex, but got "
+                           f"{_legacy(dtype.np)}")
+    if (src.kind == "c") != dtype.is_complex:
+        raise RuntimeError(f"{pre}dtype should be {'complex' if src.kind == 'c' else 'real'} "
+                           f"for {'complex' if src.kind == 'c' else 'real'} inputs, but got "
+                           f"{_legacy(dtype.np)}")
+    s = D._FROM_NP[src]
+    if D.promote_types(s, dtype) != dtype:
+        raise RuntimeError(f"{pre}the dtype of the input ({_legacy(src)}) should be convertible "
+                           f"without narrowing to the specified dtype ({_legacy(dtype.np)})")
 
 
 class VectorNorm(Op):
@@ -644,6 +703,7 @@ class VectorNorm(Op):
 
     def forward(self, x, ord=2, dim=None, keepdim=False, dtype=None):
         if dtype is not None:
+            _norm_dtype_check(x.dtype, dtype)
             x = x.astype(dtype.np)
         if x.dtype.kind in "biu":
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
@@ -759,6 +819,8 @@ class Cumsum(Op):
 
 
 def cumsum(input, dim, *, dtype=None, out=None):
+    if dtype is not None and dtype.np != input._data.dtype:
+        input, dtype = input.to(dtype), None
     r = Cumsum.apply(input, dim=dim, dtype=dtype)
     return r if out is None else _out(out, r)
 
@@ -810,6 +872,8 @@ def cumprod(input, dim, *, dtype=None, out=None):
 def _cum_ext(fn_name, rt):
     def f(input, dim):
         x = input._data
+        if x.dtype.kind == "c":
+            _no_kernel(f"{rt.__name__}_cpu", x.dtype)
         d = wrap_dim(dim, x.ndim)
         if x.ndim == 0:
             return rt((input.clone(), _wrap(np.zeros((), np.int64))))
@@ -869,11 +933,15 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     """Sorted values and the permutation (see torch.sort); ties keep their order."""
     if isinstance(dim, builtins.bool):
         dim, descending = -1, dim
+    if input._data.dtype.kind == "c":
+        raise RuntimeError(" Sort does not support complex dtypes on CPU")
     return RT.sort(Sort.apply(input, dim=dim, descending=descending, stable=stable))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
     x = input._data
+    if x.dtype.kind == "c":
+        raise RuntimeError(" Sort does not support complex dtypes on CPU")
     if x.ndim == 0:
         return _wrap(np.zeros((), np.int64))
     d = wrap_dim(dim, x.ndim)
@@ -970,6 +1038,10 @@ def _topk_ties(x, idx, k, n, d, largest, sorted):
 
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """The k largest (or smallest) values and their indices (see torch.topk)."""
+    if input._data.dtype.kind in "bc":
+        if input._data.dtype.kind == "b":
+            raise RuntimeError("topk does not support bool dtypes on CPU")
+        raise RuntimeError(" topk does not support complex dtypes on CPU")
     return RT.topk(Topk.apply(input, k=k, dim=dim, largest=largest, sorted=sorted))
 
 
@@ -1022,6 +1094,7 @@ class Kthvalue(Op):
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+    _kinds(input, "bc", "kthvalue_cpu")
     return RT.kthvalue(Kthvalue.apply(input, k=k, dim=dim, keepdim=keepdim))
 
 
@@ -1082,6 +1155,7 @@ class MedianDim(Op):
 
 def median(input, dim=None, keepdim=False, *, out=None):
     """Lower median, overall or (values, indices) along dim (see torch.median)."""
+    _kinds(input, "bc", "median_cpu" if dim is None else "median_out")
     if dim is None:
         return MedianAll.apply(input)
     return RT.median(MedianDim.apply(input, dim=dim, keepdim=keepdim))
@@ -1110,6 +1184,7 @@ class NanMedianAll(MedianAll):
 
 def nanmedian(input, dim=None, keepdim=False):
     """Lower median ignoring NaN, overall or (values, indices) along dim (see torch.nanmedian)."""
+    _kinds(input, "bc", "median_cpu" if dim is None else "median_out")
     if dim is None:
         return NanMedianAll.apply(input)
     return RT.nanmedian(NanMedianDim.apply(input, dim=dim, keepdim=keepdim))
@@ -1135,7 +1210,7 @@ class NanMedianDim(MedianDim):
                                                        order.shape[d + 1:]), axis=d)
         idx = idx.astype(np.int64)
         vals = xp.take_along_axis(x, idx, axis=d)
-        if xp is np and (m == 0).any():
+        if xp is np and x.dtype.kind == "f" and (m == 0).any():
             # an all-NaN slice: torch's nth_element (k = 0; NaNs compare equivalent) lands on
             # the index libstdc++'s introselect leaves first
             from ._stl_sort import _introselect
@@ -1174,6 +1249,7 @@ class Mode(Op):
 
 def mode(input, dim=-1, keepdim=False):
     """(values, indices) of the most frequent value along dim (see torch.mode)."""
+    _kinds(input, "c", "mode_cpu")
     return RT.mode(Mode.apply(input, dim=dim, keepdim=keepdim))
 
 
