@@ -19,13 +19,28 @@ PROGRAMS = sorted(f for f in os.listdir(os.path.join(HERE, "programs")) if f.end
 _NUM = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 
-def _run(args, cwd):
+def _start(args, cwd):
     # one BLAS/OpenMP thread: the programs are small, and spinning pools on a shared 2-core
     # machine make small matrix products many times slower (for torch and ember alike)
     env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg", OMP_NUM_THREADS="1",
                OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    return subprocess.run([sys.executable] + args, capture_output=True, text=True, timeout=300,
-                          env=env, cwd=cwd)
+    os.makedirs(cwd, exist_ok=True)
+    return subprocess.Popen([sys.executable] + args, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+
+
+def _finish(proc):
+    try:
+        out, err = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        err += "\n(timed out after 300 s)"
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _run(args, cwd):
+    return _finish(_start(args, cwd))
 
 
 def _mask(s):
@@ -71,9 +86,11 @@ def test_lines_match_can_fail():
 @pytest.mark.parametrize("program", PROGRAMS)
 def test_program_matches_torch(program, tmp_path):
     path = os.path.join(HERE, "programs", program)
-    t = _run([path], tmp_path)
+    # torch and ember run side by side (one core each), each in its own working directory
+    tp = _start([path], tmp_path / "torch")
+    ep = _start(["-m", "ember", "run", path], tmp_path / "ember")
+    t, e = _finish(tp), _finish(ep)
     assert t.returncode == 0, t.stderr
-    e = _run(["-m", "ember", "run", path], tmp_path)
     assert e.returncode == 0, e.stderr
     want, got = _mask(t.stdout).splitlines(), _mask(e.stdout).splitlines()
     for i, (a, b) in enumerate(zip(want, got)):
